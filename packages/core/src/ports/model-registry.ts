@@ -1,0 +1,26 @@
+export type ModelStatus = 'active' | 'inactive' | 'rejected';
+
+export interface ModelRecord {
+  version: string;
+  created_at: string;
+  /** Which trained components the version holds, e.g. ["popularity", "als"]. */
+  components: string[];
+  /** Offline metrics measured on a held-out slice when the version was trained. */
+  metrics: Record<string, number>;
+  training_seconds: number;
+  status: ModelStatus;
+  notes?: string;
+}
+
+export type Artifacts = Record<string, Uint8Array>;
+
+/** Versioned model artifacts and which version serves. */
+export interface ModelRegistry {
+  save(record: Omit<ModelRecord, 'status'>, artifacts: Artifacts): Promise<ModelRecord>;
+  load(version: string): Promise<Artifacts>;
+  list(): Promise<ModelRecord[]>;
+  get(version: string): Promise<ModelRecord | undefined>;
+  activeVersion(): Promise<string | undefined>;
+  /** Makes `version` the serving version; throws when it does not exist. */
+  activate(version: string): Promise<ModelRecord>;
+}
