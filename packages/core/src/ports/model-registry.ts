@@ -16,7 +16,12 @@ export type Artifacts = Record<string, Uint8Array>;
 
 /** Versioned model artifacts and which version serves. */
 export interface ModelRegistry {
-  save(record: Omit<ModelRecord, 'status'>, artifacts: Artifacts): Promise<ModelRecord>;
+  /** Stores a version without activating it; `status: 'rejected'` records a failed quality gate. */
+  save(
+    record: Omit<ModelRecord, 'status'>,
+    artifacts: Artifacts,
+    options?: { status?: Exclude<ModelStatus, 'active'> },
+  ): Promise<ModelRecord>;
   load(version: string): Promise<Artifacts>;
   list(): Promise<ModelRecord[]>;
   get(version: string): Promise<ModelRecord | undefined>;

@@ -1,0 +1,20 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Store } from '@recsys/core';
+import type { RecommendationEngine } from '@recsys/engine';
+import type { ServiceMetrics } from './plugins/metrics.js';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** What the routes need from the composition root. */
+export interface RouteDependencies {
+  engine: RecommendationEngine;
+  store: Store;
+  metrics: ServiceMetrics;
+}

@@ -1,0 +1,48 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ApiError, type FieldError } from './api-error.js';
+
+interface AjvError {
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+function fieldErrors(validation: AjvError[]): FieldError[] {
+  return validation.map((e) => {
+    const missing = typeof e.params.missingProperty === 'string' ? `/${e.params.missingProperty}` : '';
+    const allowed = Array.isArray(e.params.allowedValues) ? `: ${e.params.allowedValues.join(', ')}` : '';
+    return { field: `${e.instancePath}${missing}` || '/', message: `${e.message ?? 'is invalid'}${allowed}` };
+  });
+}
+
+/** Translates every failure into the `{error: {code, message, details}}` shape with a stable code. */
+function toApiError(error: FastifyError & { validation?: AjvError[]; validationContext?: string }): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error.validation) return ApiError.validation(error.validationContext ?? 'request', fieldErrors(error.validation));
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('INVALID_JSON', `request body is not valid JSON: ${error.message}`);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('PAYLOAD_TOO_LARGE', error.message);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('UNSUPPORTED_MEDIA_TYPE', `${error.message}; send application/json`);
+  }
+  if (error.statusCode === 429) return new ApiError('RATE_LIMITED', error.message);
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return new ApiError('VALIDATION_ERROR', error.message, { fastify_code: error.code });
+  }
+  return new ApiError('INTERNAL_ERROR', 'internal error; see the service log for the request id');
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const apiError = toApiError(error);
+    if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    // Headers such as Retry-After set by earlier hooks are kept.
+    return reply.status(apiError.statusCode).send(apiError.toBody());
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(new ApiError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`).toBody()),
+  );
+}

@@ -1,0 +1,38 @@
+import { Type } from 'typebox';
+import { Id, IdList, Strings } from './common.js';
+import { ContentTypeSchema } from './item.js';
+
+export const UserParams = Type.Object({ user_id: Id('User id') });
+
+export const PreferencesInput = Type.Object(
+  {
+    genres: Type.Optional(Strings(50, 'Favourite genres')),
+    languages: Type.Optional(Strings(50, 'Languages the user watches in')),
+    content_types: Type.Optional(Type.Array(ContentTypeSchema, { maxItems: 4 })),
+    liked_item_ids: Type.Optional(IdList(200, 'Titles the user says they liked')),
+    disliked_item_ids: Type.Optional(IdList(200, 'Titles the user says they disliked')),
+    age_bucket: Type.Optional(Type.String({ maxLength: 20, description: 'e.g. 18-24' })),
+    country: Type.Optional(Type.String({ minLength: 2, maxLength: 2, description: 'ISO 3166-1 alpha-2' })),
+    gender: Type.Optional(Type.String({ maxLength: 20 })),
+    friends: Type.Optional(IdList(1000, 'User ids of friends')),
+  },
+  { additionalProperties: false },
+);
+
+export const Preferences = Type.Object({
+  ...PreferencesInput.properties,
+  genres: Type.Array(Type.String()),
+  languages: Type.Array(Type.String()),
+  content_types: Type.Array(Type.String()),
+  liked_item_ids: Type.Array(Type.String()),
+  disliked_item_ids: Type.Array(Type.String()),
+  friends: Type.Array(Type.String()),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+
+export const UserExport = Type.Object({
+  user_id: Type.String(),
+  preferences: Type.Union([Preferences, Type.Null()]),
+  interactions: Type.Array(Type.Object({}, { additionalProperties: true })),
+  events: Type.Array(Type.Object({}, { additionalProperties: true })),
+});

@@ -1,0 +1,1 @@
+export * from './exact-index.js';

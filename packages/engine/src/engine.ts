@@ -1,0 +1,408 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  AppendResult,
+  InteractionEvent,
+  Item,
+  JobInfo,
+  ModelRecord,
+  ModelRegistry,
+  JobRunner,
+  Store,
+  UserItemFeature,
+  UserPreferences,
+  VectorIndexFactory,
+} from '@recsys/core';
+import { exactIndexFactory } from '@recsys/ann';
+import { CatalogView, itemSimilarity, type MfSignal, type PopularitySignal, rank, type UserState } from '@recsys/ranking';
+import type {
+  RecommendationRequest,
+  RecommendationResponse,
+  SimilarItem,
+  SimilarityMode,
+  UserExport,
+} from './api-types.js';
+import { assignVariant, DEFAULT_EXPERIMENT, type Experiment } from './experiments.js';
+import { type EngineLogger, silentLogger } from './logger.js';
+import { decodeBundle, type ModelBundle } from './model-bundle.js';
+import { buildPopularity, DEFAULT_TRENDING_HALF_LIFE_MS } from './popularity.js';
+import { DEFAULT_TRAINER_OPTIONS, type TrainerOptions, trainVersion } from './trainer.js';
+
+export interface EngineDependencies {
+  store: Store;
+  registry: ModelRegistry;
+  jobs: JobRunner;
+  indexFactory?: VectorIndexFactory;
+  logger?: EngineLogger;
+  now?: () => number;
+}
+
+export interface EngineOptions {
+  experiment: Experiment;
+  trainer: TrainerOptions;
+  /** Full retrain period; 0 disables the schedule. */
+  retrainEveryMs: number;
+  /** Train at start when no model version exists yet but there are events to learn from. */
+  trainOnStart: boolean;
+  /** A new version whose holdout nDCG@10 is lower than the active one's by more than this is not activated. */
+  qualityMargin: number;
+  /** Popularity and trending are recomputed at most this often while events arrive. */
+  popularityRefreshMs: number;
+  trendingHalfLifeMs: number;
+  /** Users whose state is kept in memory between requests. */
+  userCacheSize: number;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+  experiment: DEFAULT_EXPERIMENT,
+  trainer: DEFAULT_TRAINER_OPTIONS,
+  retrainEveryMs: 24 * 3600 * 1000,
+  trainOnStart: true,
+  qualityMargin: 0.02,
+  popularityRefreshMs: 2000,
+  trendingHalfLifeMs: DEFAULT_TRENDING_HALF_LIFE_MS,
+  userCacheSize: 10_000,
+};
+
+export const RETRAIN_JOB = 'retrain';
+export type RetrainKind = 'full';
+
+export interface RetrainResult {
+  version: string;
+  activated: boolean;
+  reason: string;
+  metrics: Record<string, number>;
+}
+
+/** What serving reads, swapped as a whole when the catalogue or the model version changes. */
+interface ServingState {
+  catalog: CatalogView;
+  bundle?: ModelBundle;
+  mf?: MfSignal;
+  popularity: PopularitySignal;
+  popularityAt: number;
+}
+
+export class UnknownModelVersionError extends Error {
+  override name = 'UnknownModelVersionError';
+}
+
+/**
+ * The application core shared by every run mode: ingestion, recommendation, similar items and
+ * model lifecycle over the ports. Apps wire adapters in and expose it over HTTP or queues.
+ */
+export class RecommendationEngine {
+  private readonly options: EngineOptions;
+  private readonly store: Store;
+  private readonly registry: ModelRegistry;
+  private readonly jobs: JobRunner;
+  private readonly indexFactory: VectorIndexFactory;
+  private readonly logger: EngineLogger;
+  private readonly now: () => number;
+
+  private bundle: ModelBundle | undefined;
+  private serving: Promise<ServingState> | undefined;
+  private catalogChanged = true;
+  private eventsSincePopularity = 0;
+  private readonly users = new Map<string, UserState>();
+  private started = false;
+
+  constructor(dependencies: EngineDependencies, options: Partial<EngineOptions> = {}) {
+    this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
+    this.store = dependencies.store;
+    this.registry = dependencies.registry;
+    this.jobs = dependencies.jobs;
+    this.indexFactory = dependencies.indexFactory ?? exactIndexFactory;
+    this.logger = dependencies.logger ?? silentLogger;
+    this.now = dependencies.now ?? Date.now;
+  }
+
+  /** Loads the active model version, registers the training job and its schedule. */
+  async start(): Promise<void> {
+    this.jobs.register(RETRAIN_JOB, async (data: { kind: RetrainKind }, context) => {
+      try {
+        return await this.retrain(data.kind, (share) => context.reportProgress(share));
+      } catch (error) {
+        this.logger.error({ job_id: context.jobId, err: error }, 'retrain failed; the active model version is unchanged');
+        throw error;
+      }
+    });
+    const active = await this.registry.activeVersion();
+    if (active) await this.loadVersion(active).catch((error: unknown) => {
+      // An unreadable version must not keep the service down: serve popularity until a retrain.
+      this.logger.error({ version: active, err: error }, 'active model version could not be loaded; serving the popularity fallback');
+    });
+    if (this.options.retrainEveryMs > 0) {
+      await this.jobs.schedule(RETRAIN_JOB, this.options.retrainEveryMs, { kind: 'full' });
+    }
+    this.started = true;
+    if (!this.bundle && this.options.trainOnStart && (await this.store.events.count()) > 0) {
+      const job = await this.jobs.enqueue(RETRAIN_JOB, { kind: 'full' });
+      this.logger.info({ job_id: job.id }, 'no model version yet: training one from the stored events');
+    }
+  }
+
+  isReady(): boolean {
+    return this.started;
+  }
+
+  activeVersion(): string | undefined {
+    return this.bundle?.version;
+  }
+
+  // ---- catalogue ---------------------------------------------------------------------------
+
+  async upsertItems(items: Item[]): Promise<void> {
+    await this.store.catalog.upsert(items);
+    this.invalidateCatalog();
+  }
+
+  getItem(itemId: string): Promise<Item | undefined> {
+    return this.store.catalog.get(itemId);
+  }
+
+  async removeItem(itemId: string): Promise<boolean> {
+    const removed = await this.store.catalog.remove(itemId);
+    if (removed) this.invalidateCatalog();
+    return removed;
+  }
+
+  // ---- users and events --------------------------------------------------------------------
+
+  /** Durably appends new events, then folds them into features so the next request sees them. */
+  async ingestEvents(events: InteractionEvent[]): Promise<AppendResult> {
+    const receivedAt = new Date(this.now()).toISOString();
+    const stamped = events.map((event) => ({ ...event, received_at: receivedAt }));
+    const result = await this.store.events.append(stamped);
+    if (result.accepted.length > 0) {
+      const accepted = new Set(result.accepted);
+      const fresh = stamped.filter((event) => accepted.has(event.event_id));
+      await this.store.features.record(fresh);
+      for (const event of fresh) this.users.delete(event.user_id);
+      this.eventsSincePopularity += fresh.length;
+    }
+    return result;
+  }
+
+  async setPreferences(userId: string, preferences: UserPreferences): Promise<void> {
+    await this.store.users.setPreferences(userId, preferences);
+    this.users.delete(userId);
+  }
+
+  getPreferences(userId: string): Promise<UserPreferences | undefined> {
+    return this.store.users.getPreferences(userId);
+  }
+
+  async exportUser(userId: string): Promise<UserExport | undefined> {
+    const [preferences, interactions, events] = await Promise.all([
+      this.store.users.getPreferences(userId),
+      this.store.features.userItems(userId),
+      this.store.events.forUser(userId),
+    ]);
+    if (!preferences && events.length === 0) return undefined;
+    return { user_id: userId, preferences: preferences ?? null, interactions, events };
+  }
+
+  // ---- serving ------------------------------------------------------------------------------
+
+  async recommend(request: RecommendationRequest): Promise<RecommendationResponse> {
+    const variant = assignVariant(this.options.experiment, request.user_id);
+    const [state, user] = await Promise.all([this.servingState(), this.userState(request.user_id)]);
+    const result = rank(
+      {
+        catalog: state.catalog,
+        popularity: state.popularity,
+        collaborative: state.mf && { signal: state.mf, source: 'mf_fallback' },
+      },
+      user,
+      {
+        limit: request.limit ?? 10,
+        contentTypes: request.content_types,
+        languages: request.languages,
+        genres: request.genres,
+        excludeItemIds: request.exclude_item_ids,
+        diversity: request.diversity ?? variant.diversity,
+        explore: request.explore ?? false,
+        weights: variant.weights,
+      },
+    );
+    const experimentId = this.options.experiment.id;
+    return {
+      request_id: randomUUID(),
+      user_id: request.user_id,
+      model_version: state.bundle?.version ?? null,
+      experiment_id: experimentId,
+      variant: variant.name,
+      degraded: result.degraded,
+      generated_at: new Date(this.now()).toISOString(),
+      items: result.items.map((ranked) => ({
+        item_id: ranked.item.item_id,
+        title: ranked.item.title,
+        content_type: ranked.item.content_type,
+        genres: ranked.item.genres,
+        rank: ranked.rank,
+        predicted_score: ranked.predicted_score,
+        confidence_interval: ranked.confidence_interval,
+        explanation_reasons: ranked.explanation_reasons,
+        algorithm_source: ranked.algorithm_source,
+        experiment_id: experimentId,
+        diversity_category: ranked.diversity_category,
+      })),
+    };
+  }
+
+  /** Items like `itemId`; undefined when the item does not exist. */
+  async similarItems(itemId: string, mode: SimilarityMode, limit: number): Promise<SimilarItem[] | undefined> {
+    const state = await this.servingState();
+    const row = state.catalog.rowOf(itemId);
+    if (row === undefined) return undefined;
+    const scores = new Map<number, number>();
+    const collaborative = state.bundle?.mf?.similarItems(itemId, limit * 5) ?? [];
+    for (const { itemId: other, similarity } of collaborative) {
+      const otherRow = state.catalog.rowOf(other);
+      if (otherRow !== undefined) scores.set(otherRow, mode === 'hybrid' ? 0.7 * similarity : similarity);
+    }
+    if (mode === 'hybrid' || collaborative.length === 0) {
+      // Metadata similarity carries items the collaborative model has not seen (new titles).
+      const weight = mode === 'hybrid' && collaborative.length > 0 ? 0.3 : 1;
+      for (let other = 0; other < state.catalog.size; other++) {
+        if (other === row) continue;
+        const s = weight * itemSimilarity(state.catalog, row, other);
+        if (s > 0) scores.set(other, (scores.get(other) ?? 0) + s);
+      }
+    }
+    return [...scores]
+      .filter(([other]) => state.catalog.available[other] === 1)
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, limit)
+      .map(([other, score]) => {
+        const item = state.catalog.items[other]!;
+        return {
+          item_id: item.item_id,
+          title: item.title,
+          content_type: item.content_type,
+          genres: item.genres,
+          score: Math.round(score * 10_000) / 10_000,
+        };
+      });
+  }
+
+  // ---- models -------------------------------------------------------------------------------
+
+  requestRetrain(kind: RetrainKind): Promise<JobInfo> {
+    return this.jobs.enqueue(RETRAIN_JOB, { kind });
+  }
+
+  getJob(jobId: string): Promise<JobInfo | undefined> {
+    return this.jobs.get(jobId);
+  }
+
+  listModels(): Promise<ModelRecord[]> {
+    return this.registry.list();
+  }
+
+  /** Serves `version` from now on (also a rollback). */
+  async activateModel(version: string): Promise<ModelRecord> {
+    if (!(await this.registry.get(version))) throw new UnknownModelVersionError(`model version ${version} does not exist`);
+    await this.loadVersion(version);
+    return this.registry.activate(version);
+  }
+
+  private async retrain(kind: RetrainKind, progress: (share: number) => void): Promise<RetrainResult> {
+    const version = `${new Date(this.now()).toISOString().replace(/\.\d+Z$/, 'Z')}-als-${randomUUID().slice(0, 4)}`;
+    this.logger.info({ version, kind }, 'training a new model version');
+    const trained = await trainVersion(this.store, version, this.options.trainer, progress);
+    const { activate, reason } = await this.qualityGate(trained.record.metrics);
+    await this.registry.save({ ...trained.record, notes: reason }, trained.artifacts, { status: activate ? 'inactive' : 'rejected' });
+    if (activate) {
+      await this.loadVersion(version);
+      await this.registry.activate(version);
+    }
+    this.logger.info({ version, activated: activate, reason, metrics: trained.record.metrics }, 'model version trained');
+    return { version, activated: activate, reason, metrics: trained.record.metrics };
+  }
+
+  private async qualityGate(metrics: Record<string, number>): Promise<{ activate: boolean; reason: string }> {
+    const activeVersion = await this.registry.activeVersion();
+    const active = activeVersion ? await this.registry.get(activeVersion) : undefined;
+    const candidate = metrics.ndcg_at_10;
+    const incumbent = active?.metrics.ndcg_at_10;
+    if (candidate === undefined || incumbent === undefined) {
+      return { activate: true, reason: active ? 'activated: no holdout figures to compare' : 'activated: first model version' };
+    }
+    const floor = incumbent - this.options.qualityMargin;
+    return candidate >= floor
+      ? { activate: true, reason: `activated: holdout nDCG@10 ${candidate.toFixed(4)} >= ${floor.toFixed(4)} (active ${incumbent.toFixed(4)} - margin)` }
+      : { activate: false, reason: `rejected: holdout nDCG@10 ${candidate.toFixed(4)} < ${floor.toFixed(4)} (active ${incumbent.toFixed(4)} - margin)` };
+  }
+
+  private async loadVersion(version: string): Promise<void> {
+    const bundle = decodeBundle(version, await this.registry.load(version), this.indexFactory);
+    // Swap only once the new version is fully built: requests in flight keep the old one.
+    this.bundle = bundle;
+    this.serving = undefined;
+    this.users.clear();
+  }
+
+  private invalidateCatalog(): void {
+    this.catalogChanged = true;
+    this.serving = undefined;
+  }
+
+  private servingState(): Promise<ServingState> {
+    const current = this.serving;
+    if (current && !this.catalogChanged) {
+      return current.then((state) => this.refreshPopularity(state));
+    }
+    this.catalogChanged = false;
+    const bundle = this.bundle;
+    const next = this.store.catalog.all().then(async (items) => {
+      const catalog = new CatalogView(items);
+      return {
+        catalog,
+        bundle,
+        mf: bundle?.mf?.bind(catalog),
+        popularity: buildPopularity(catalog, await this.store.features.items(), this.now(), this.options.trendingHalfLifeMs),
+        popularityAt: this.now(),
+      };
+    });
+    next.catch(() => this.invalidateCatalog());
+    this.eventsSincePopularity = 0;
+    this.serving = next;
+    return next;
+  }
+
+  /** Recomputes popularity when events arrived and the last computation is old enough. */
+  private async refreshPopularity(state: ServingState): Promise<ServingState> {
+    if (this.eventsSincePopularity === 0 || this.now() - state.popularityAt < this.options.popularityRefreshMs) return state;
+    this.eventsSincePopularity = 0;
+    state.popularityAt = this.now();
+    state.popularity = buildPopularity(state.catalog, await this.store.features.items(), this.now(), this.options.trendingHalfLifeMs);
+    return state;
+  }
+
+  private async userState(userId: string): Promise<UserState> {
+    const cached = this.users.get(userId);
+    if (cached) return cached;
+    const [interactions, preferences] = await Promise.all([
+      this.store.features.userItems(userId),
+      this.store.users.getPreferences(userId),
+    ]);
+    const state: UserState = { userId, interactions: withStatedTastes(interactions, preferences), preferences };
+    if (this.users.size >= this.options.userCacheSize) this.users.delete(this.users.keys().next().value!);
+    this.users.set(userId, state);
+    return state;
+  }
+}
+
+/**
+ * Titles a user named at onboarding count as interactions: liked ones as a strong positive,
+ * disliked ones as a rejection; both are known to the user and so never recommended back.
+ */
+function withStatedTastes(interactions: UserItemFeature[], preferences: UserPreferences | undefined): UserItemFeature[] {
+  if (!preferences || preferences.liked_item_ids.length + preferences.disliked_item_ids.length === 0) return interactions;
+  const seen = new Set(interactions.map((i) => i.item_id));
+  const at = Date.parse(preferences.updated_at) || 0;
+  const stated = (ids: string[], preference: number) =>
+    ids.filter((id) => !seen.has(id)).map((item_id) => ({ item_id, preference, events: 0, consumed: true, last_at: at }));
+  return [...interactions, ...stated(preferences.liked_item_ids, 2), ...stated(preferences.disliked_item_ids, -2)];
+}

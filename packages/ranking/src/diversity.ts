@@ -1,0 +1,61 @@
+import type { CatalogView } from './catalog-view.js';
+
+/** Similarity of two rows for diversity: shared genres, same content type, same decade. */
+export function itemSimilarity(catalog: CatalogView, a: number, b: number): number {
+  const ga = catalog.genreKeys[a]!;
+  const gb = catalog.genreKeys[b]!;
+  let shared = 0;
+  for (const g of ga) if (gb.includes(g)) shared++;
+  const union = ga.length + gb.length - shared;
+  const genre = union === 0 ? 0 : shared / union;
+  const type = catalog.contentType[a] === catalog.contentType[b] ? 1 : 0;
+  const decade = catalog.decade[a] !== 0 && catalog.decade[a] === catalog.decade[b] ? 1 : 0;
+  return 0.6 * genre + 0.2 * type + 0.2 * decade;
+}
+
+/**
+ * Maximal marginal relevance: greedily picks the row with the best
+ * (1 - diversity) * relevance - diversity * (max similarity to rows already picked).
+ * With diversity 0 this is the relevance order. `rows` must be sorted by relevance, best first.
+ */
+export function mmrSelect(
+  catalog: CatalogView,
+  rows: ArrayLike<number>,
+  relevance: ArrayLike<number>,
+  limit: number,
+  diversity: number,
+): number[] {
+  if (diversity <= 0) return Array.from({ length: Math.min(limit, rows.length) }, (_, i) => i);
+  const picked: number[] = [];
+  const maxSim = new Float64Array(rows.length);
+  const used = new Uint8Array(rows.length);
+  while (picked.length < Math.min(limit, rows.length)) {
+    let best = -1;
+    let bestValue = -Infinity;
+    for (let i = 0; i < rows.length; i++) {
+      if (used[i]) continue;
+      const value = (1 - diversity) * relevance[i]! - diversity * maxSim[i]!;
+      if (value > bestValue) {
+        bestValue = value;
+        best = i;
+      }
+    }
+    used[best] = 1;
+    picked.push(best);
+    for (let i = 0; i < rows.length; i++) {
+      if (used[i]) continue;
+      const s = itemSimilarity(catalog, rows[best]!, rows[i]!);
+      if (s > maxSim[i]!) maxSim[i] = s;
+    }
+  }
+  return picked;
+}
+
+/** Names the bucket an item falls in: primary genre | release decade | popularity tier. */
+export function diversityCategory(catalog: CatalogView, row: number, popularityRank: number): string {
+  const genre = catalog.genreKeys[row]![0]?.replace(/\s+/g, '-') ?? 'unknown';
+  const decade = catalog.decade[row] ? `${catalog.decade[row]}s` : 'unknown';
+  const share = popularityRank / Math.max(1, catalog.size);
+  const tier = share <= 0.1 ? 'popular' : share <= 0.5 ? 'mid' : 'long-tail';
+  return `${genre}|${decade}|${tier}`;
+}

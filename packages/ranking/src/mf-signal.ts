@@ -1,0 +1,127 @@
+import { topK, type VectorIndex, type VectorIndexFactory } from '@recsys/core';
+import type { ImplicitALS } from '@recsys/models';
+import type { CatalogView } from './catalog-view.js';
+import type { CollaborativeSignal, UserState } from './signals.js';
+
+/** A trained ALS model with its item ids and ANN index: built once per model version. */
+export class MfModel {
+  readonly index: VectorIndex;
+  readonly itemNorms: Float32Array;
+
+  constructor(
+    readonly als: ImplicitALS,
+    readonly itemIds: readonly string[],
+    indexFactory: VectorIndexFactory,
+  ) {
+    if (itemIds.length !== als.nItems) {
+      throw new RangeError(`model has ${als.nItems} items but ${itemIds.length} item ids`);
+    }
+    this.index = indexFactory.build(als.itemFactors, als.factors);
+    this.itemNorms = new Float32Array(als.nItems);
+    const f = als.factors;
+    for (let i = 0; i < als.nItems; i++) {
+      let s = 0;
+      for (let d = 0; d < f; d++) s += als.itemFactors[i * f + d]! ** 2;
+      this.itemNorms[i] = Math.sqrt(s);
+    }
+  }
+
+  /** The `k` items closest to `itemId` by cosine of their factors. */
+  similarItems(itemId: string, k: number): { itemId: string; similarity: number }[] {
+    const item = this.itemIds.indexOf(itemId);
+    if (item < 0) return [];
+    const { itemFactors, factors, nItems } = this.als;
+    const cosine = new Float32Array(nItems);
+    for (let other = 0; other < nItems; other++) {
+      let dot = 0;
+      for (let d = 0; d < factors; d++) dot += itemFactors[item * factors + d]! * itemFactors[other * factors + d]!;
+      cosine[other] = other === item ? -Infinity : dot / (this.itemNorms[item]! * this.itemNorms[other]! || 1);
+    }
+    return Array.from(topK(cosine, k), (other) => ({ itemId: this.itemIds[other]!, similarity: cosine[other]! }));
+  }
+
+  /** Binds the model to the current catalogue (cheap; redone when the catalogue changes). */
+  bind(catalog: CatalogView): MfSignal {
+    return new MfSignal(this, catalog);
+  }
+}
+
+/** The ALS model seen through catalogue rows. */
+export class MfSignal implements CollaborativeSignal {
+  private readonly modelItemOfRow: Int32Array;
+  private readonly rowOfModelItem: Int32Array;
+
+  constructor(
+    private readonly model: MfModel,
+    private readonly catalog: CatalogView,
+  ) {
+    this.modelItemOfRow = new Int32Array(catalog.size).fill(-1);
+    this.rowOfModelItem = new Int32Array(model.itemIds.length).fill(-1);
+    model.itemIds.forEach((id, i) => {
+      const row = catalog.rowOf(id);
+      if (row === undefined) return;
+      this.modelItemOfRow[row] = i;
+      this.rowOfModelItem[i] = row;
+    });
+  }
+
+  userVector(user: UserState): Float32Array | undefined {
+    const items: number[] = [];
+    const prefs: number[] = [];
+    for (const interaction of user.interactions) {
+      const row = this.catalog.rowOf(interaction.item_id);
+      const modelItem = row === undefined ? -1 : this.modelItemOfRow[row]!;
+      if (modelItem < 0 || interaction.preference === 0) continue;
+      items.push(modelItem);
+      prefs.push(interaction.preference);
+    }
+    // Fold-in against the fixed item factors is the user's ALS solution for their current history,
+    // so every acknowledged event counts at once, without waiting for a retrain.
+    return items.length > 0 ? this.model.als.foldIn(items, prefs) : undefined;
+  }
+
+  candidates(vector: Float32Array, k: number): Int32Array {
+    // Ask for a few extra: items removed from the catalogue since training map to no row.
+    const { rows } = this.model.index.search(vector, Math.min(this.model.index.size, k + 16));
+    const out: number[] = [];
+    for (let i = 0; i < rows.length && out.length < k; i++) {
+      const row = this.rowOfModelItem[rows[i]!]!;
+      if (row >= 0) out.push(row);
+    }
+    return Int32Array.from(out);
+  }
+
+  score(vector: Float32Array, rows: ArrayLike<number>): Float32Array {
+    const out = new Float32Array(rows.length);
+    const { itemFactors, factors } = this.model.als;
+    for (let i = 0; i < rows.length; i++) {
+      const item = this.modelItemOfRow[rows[i]!]!;
+      if (item < 0) {
+        out[i] = NaN;
+        continue;
+      }
+      let s = 0;
+      for (let d = 0, off = item * factors; d < factors; d++) s += vector[d]! * itemFactors[off + d]!;
+      // Implicit ALS regresses onto a 0/1 preference, so its prediction reads as one.
+      out[i] = s < 0 ? 0 : s > 1 ? 1 : s;
+    }
+    return out;
+  }
+
+  nearestConsumed(row: number, consumedRows: ArrayLike<number>): { row: number; similarity: number } | undefined {
+    const item = this.modelItemOfRow[row]!;
+    if (item < 0) return undefined;
+    const { itemFactors, factors } = this.model.als;
+    const norms = this.model.itemNorms;
+    let best: { row: number; similarity: number } | undefined;
+    for (let i = 0; i < consumedRows.length; i++) {
+      const other = this.modelItemOfRow[consumedRows[i]!]!;
+      if (other < 0 || other === item) continue;
+      let dot = 0;
+      for (let d = 0; d < factors; d++) dot += itemFactors[item * factors + d]! * itemFactors[other * factors + d]!;
+      const similarity = dot / (norms[item]! * norms[other]! || 1);
+      if (!best || similarity > best.similarity) best = { row: consumedRows[i]!, similarity };
+    }
+    return best;
+  }
+}

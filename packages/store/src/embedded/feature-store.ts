@@ -1,0 +1,112 @@
+import {
+  feedbackSignal,
+  type FeatureStore,
+  type InteractionEvent,
+  type ItemFeature,
+  type UserItemFeature,
+} from '@recsys/core';
+
+// Features derived from events, in memory only: the embedded store rebuilds them from the event
+// log on open. Event timestamps, not the wall clock, drive `last_at` and trending decay, so a
+// replay yields the same features as the live updates did.
+
+export const DEFAULT_TRENDING_HALF_LIFE_MS = 7 * 24 * 3600 * 1000;
+
+/** A summed preference counts as positive above this, so float residue (0.1 + 0.2 - 0.3) does not. */
+export const POSITIVE_EPSILON = 1e-9;
+
+export interface FeatureStoreOptions {
+  /** Half-life of the trending score; default 7 days. */
+  trendingHalfLifeMs?: number;
+}
+
+/** The trending score of `feature` decayed to time `at` (epoch ms); never grows it backwards. */
+export function trendingAt(feature: ItemFeature, at: number, halfLifeMs = DEFAULT_TRENDING_HALF_LIFE_MS): number {
+  return at > feature.trending_at ? feature.trending * decay(at - feature.trending_at, halfLifeMs) : feature.trending;
+}
+
+function decay(elapsedMs: number, halfLifeMs: number): number {
+  return Math.pow(2, -elapsedMs / halfLifeMs);
+}
+
+/** Epoch ms of the event: its timestamp, else when it was received, else 0 (contributes no trend). */
+export function eventTime(event: InteractionEvent): number {
+  const at = Date.parse(event.timestamp);
+  if (!Number.isNaN(at)) return at;
+  const received = event.received_at === undefined ? Number.NaN : Date.parse(event.received_at);
+  return Number.isNaN(received) ? 0 : received;
+}
+
+export class EmbeddedFeatureStore implements FeatureStore {
+  private readonly users = new Map<string, Map<string, UserItemFeature>>();
+  private readonly itemFeatures = new Map<string, ItemFeature>();
+  readonly trendingHalfLifeMs: number;
+
+  constructor(options: FeatureStoreOptions = {}) {
+    this.trendingHalfLifeMs = options.trendingHalfLifeMs ?? DEFAULT_TRENDING_HALF_LIFE_MS;
+    if (!(this.trendingHalfLifeMs > 0)) throw new RangeError('trendingHalfLifeMs must be > 0');
+  }
+
+  async record(events: InteractionEvent[]): Promise<void> {
+    this.fold(events);
+  }
+
+  /** Synchronous `record`, for rebuilding from a replayed log. */
+  fold(events: Iterable<InteractionEvent>): void {
+    for (const event of events) this.foldOne(event);
+  }
+
+  async userItems(userId: string): Promise<UserItemFeature[]> {
+    const items = this.users.get(userId);
+    return items ? [...items.values()].map((feature) => ({ ...feature })) : [];
+  }
+
+  async items(): Promise<ItemFeature[]> {
+    return [...this.itemFeatures.values()].map((feature) => ({ ...feature }));
+  }
+
+  async *allUsers(): AsyncIterable<[userId: string, items: UserItemFeature[]]> {
+    for (const [userId, items] of this.users) {
+      yield [userId, [...items.values()].map((feature) => ({ ...feature }))];
+    }
+  }
+
+  private foldOne(event: InteractionEvent): void {
+    const itemId = event.item_id;
+    const signal = feedbackSignal(event);
+    if (!itemId || (signal.preference === 0 && !signal.consumed)) return;
+    const at = eventTime(event);
+
+    let userItems = this.users.get(event.user_id);
+    if (!userItems) this.users.set(event.user_id, (userItems = new Map()));
+    let pair = userItems.get(itemId);
+    if (!pair) userItems.set(itemId, (pair = { item_id: itemId, preference: 0, events: 0, consumed: false, last_at: at }));
+    const wasPositive = pair.preference > POSITIVE_EPSILON;
+    pair.preference += signal.preference;
+    pair.events++;
+    pair.consumed ||= signal.consumed;
+    if (at > pair.last_at) pair.last_at = at;
+    const isPositive = pair.preference > POSITIVE_EPSILON;
+
+    let item = this.itemFeatures.get(itemId);
+    if (!item) {
+      item = { item_id: itemId, positive_users: 0, positive_weight: 0, trending: 0, trending_at: at };
+      this.itemFeatures.set(itemId, item);
+    }
+    if (wasPositive !== isPositive) item.positive_users += isPositive ? 1 : -1;
+    if (signal.preference > 0) {
+      item.positive_weight += signal.preference;
+      this.addTrending(item, signal.preference, at);
+    }
+  }
+
+  /** Adds `weight` at time `at`; an event older than `trending_at` is added already decayed. */
+  private addTrending(item: ItemFeature, weight: number, at: number): void {
+    if (at >= item.trending_at) {
+      item.trending = item.trending * decay(at - item.trending_at, this.trendingHalfLifeMs) + weight;
+      item.trending_at = at;
+    } else {
+      item.trending += weight * decay(item.trending_at - at, this.trendingHalfLifeMs);
+    }
+  }
+}

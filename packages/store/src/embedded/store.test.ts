@@ -1,0 +1,217 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Item, UserPreferences } from '@recsys/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEmbeddedStore, type EmbeddedStore, type EmbeddedStoreOptions } from './store.js';
+import { DAY, event, removeDir, tempDir } from './test-support.js';
+
+const dirs: string[] = [];
+const stores: EmbeddedStore[] = [];
+async function openStore(dataDir: string, options: Partial<EmbeddedStoreOptions> = {}): Promise<EmbeddedStore> {
+  const store = createEmbeddedStore({ dataDir, ...options });
+  stores.push(store);
+  await store.open();
+  return store;
+}
+function newDir(): string {
+  const dir = tempDir();
+  dirs.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+  for (const dir of dirs.splice(0)) removeDir(dir);
+});
+
+function item(item_id: string, title = item_id): Item {
+  return {
+    item_id,
+    title,
+    content_type: 'movie',
+    genres: ['Drama'],
+    languages: ['en'],
+    cast: [],
+    crew: [],
+    regions: ['US'],
+    available: true,
+    updated_at: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+function prefs(genres: string[]): UserPreferences {
+  return {
+    genres,
+    languages: ['en'],
+    content_types: ['anime'],
+    liked_item_ids: [],
+    disliked_item_ids: [],
+    friends: [],
+    updated_at: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+describe('embedded catalogue', () => {
+  it('upserts, removes (marks unavailable) and finds the same catalogue after a reopen', async () => {
+    const dir = newDir();
+    const store = await openStore(dir);
+    await store.catalog.upsert([item('a'), item('b'), item('c')]);
+    await store.catalog.upsert([item('b', 'B, retitled')]);
+    expect(await store.catalog.remove('c')).toBe(true);
+    expect(await store.catalog.remove('c')).toBe(true); // already removed, still exists
+    expect(await store.catalog.remove('zzz')).toBe(false);
+    expect((await store.catalog.get('c'))?.available).toBe(false);
+    await store.close();
+
+    const reopened = await openStore(dir);
+    expect((await reopened.catalog.all()).map((i) => [i.item_id, i.title, i.available])).toEqual([
+      ['a', 'a', true],
+      ['b', 'B, retitled', true],
+      ['c', 'c', false],
+    ]);
+    expect(await reopened.catalog.count()).toBe(3);
+    expect(await reopened.catalog.get('missing')).toBeUndefined();
+  });
+
+  it('compacts a long op log into a snapshot on open and keeps the state and order', async () => {
+    const dir = newDir();
+    const store = await openStore(dir, { compactAfterOps: 50 });
+    for (let round = 0; round < 10; round++) {
+      await store.catalog.upsert(Array.from({ length: 10 }, (_, i) => item(`i${i}`, `round ${round}`)));
+    }
+    await store.catalog.remove('i3');
+    await store.close();
+    const logSize = fs.statSync(path.join(dir, 'catalog.log')).size;
+
+    const compacted = await openStore(dir, { compactAfterOps: 50 });
+    expect(compacted.openReport?.compacted).toEqual(['catalog']);
+    expect(fs.statSync(path.join(dir, 'catalog.log')).size).toBe(0);
+    expect(fs.statSync(path.join(dir, 'catalog.snapshot.jsonl')).size).toBeLessThan(logSize / 5);
+    await compacted.catalog.upsert([item('new')]); // logged after the snapshot
+    await compacted.close();
+
+    const reopened = await openStore(dir, { compactAfterOps: 50 });
+    const all = await reopened.catalog.all();
+    expect(all.map((i) => i.item_id)).toEqual([...Array.from({ length: 10 }, (_, i) => `i${i}`), 'new']);
+    expect(all.every((i) => i.item_id === 'new' || i.title === 'round 9')).toBe(true);
+    expect(all.find((i) => i.item_id === 'i3')?.available).toBe(false);
+  });
+
+  it('comes back right when a crash left the old log beside a new snapshot', async () => {
+    const dir = newDir();
+    const store = await openStore(dir, { compactAfterOps: 1_000_000 });
+    await store.catalog.upsert([item('a', 'v1'), item('b')]);
+    await store.catalog.remove('a');
+    await store.catalog.upsert([item('b', 'v2')]);
+    await store.close();
+    const log = fs.readFileSync(path.join(dir, 'catalog.log'));
+
+    const compacting = await openStore(dir, { compactAfterOps: 1 });
+    await compacting.close();
+    fs.writeFileSync(path.join(dir, 'catalog.log'), log); // as if the log was never emptied
+
+    const reopened = await openStore(dir, { compactAfterOps: 1_000_000 });
+    const all = await reopened.catalog.all();
+    expect(all.map((i) => [i.item_id, i.title, i.available])).toEqual([
+      ['a', 'v1', false],
+      ['b', 'v2', true],
+    ]);
+  });
+});
+
+describe('embedded user preferences', () => {
+  it('keeps preferences across a reopen, also once compacted', async () => {
+    const dir = newDir();
+    const store = await openStore(dir, { compactAfterOps: 3 });
+    await store.users.setPreferences('u1', prefs(['Drama']));
+    await store.users.setPreferences('u2', prefs(['Anime']));
+    await store.users.setPreferences('u1', prefs(['Comedy']));
+    await store.close();
+
+    for (let open = 0; open < 2; open++) {
+      const reopened = await openStore(dir, { compactAfterOps: 3 });
+      expect((await reopened.users.getPreferences('u1'))?.genres).toEqual(['Comedy']);
+      expect((await reopened.users.getPreferences('u2'))?.genres).toEqual(['Anime']);
+      expect(await reopened.users.getPreferences('u3')).toBeUndefined();
+      await reopened.close();
+    }
+    expect(fs.readFileSync(path.join(dir, 'users.log'), 'utf8')).toBe('');
+  });
+
+  it('lists users known from preferences or from events', async () => {
+    const store = await openStore(newDir());
+    await store.users.setPreferences('p', prefs([]));
+    await store.events.append([event('1', 'e', 'i'), event('2', 'p', 'i')]);
+    expect((await store.users.userIds()).sort()).toEqual(['e', 'p']);
+  });
+});
+
+describe('embedded store', () => {
+  it('rebuilds on open the features that were recorded live', async () => {
+    const dir = newDir();
+    const store = await openStore(dir);
+    const events = [
+      event('1', 'a', 'm', 'complete', { at: 0 }),
+      event('2', 'a', 'm', 'skip', { at: DAY }),
+      event('3', 'a', 'm', 'skip', { at: 2 * DAY }),
+      event('4', 'b', 'm', 'rate', { rating: 5, at: 3 * DAY }),
+      event('5', 'b', 'n', 'watch', { completion: 0.5, at: DAY / 2 }),
+    ];
+    for (const e of events) {
+      const { accepted } = await store.events.append([e]);
+      await store.features.record(events.filter((x) => accepted.includes(x.event_id)));
+    }
+    const live = { items: await store.features.items(), a: await store.features.userItems('a') };
+    await store.close();
+
+    const reopened = await openStore(dir);
+    expect(await reopened.features.items()).toEqual(live.items);
+    expect(await reopened.features.userItems('a')).toEqual(live.a);
+    expect(live.items.find((f) => f.item_id === 'm')?.positive_users).toBe(1);
+  });
+
+  it('is healthy while open and its directory is writable', async () => {
+    const dir = newDir();
+    const store = await openStore(dir);
+    expect(await store.healthy()).toBe(true);
+    fs.renameSync(dir, `${dir}-moved`); // the directory is gone (unmounted volume, deleted)
+    try {
+      expect(await store.healthy()).toBe(false);
+    } finally {
+      fs.renameSync(`${dir}-moved`, dir);
+    }
+    expect(await store.healthy()).toBe(true);
+    await store.close();
+    expect(await store.healthy()).toBe(false);
+  });
+
+  it('refuses a second open of the same data directory until the first closes', async () => {
+    const dir = newDir();
+    const first = await openStore(dir);
+    await expect(createEmbeddedStore({ dataDir: dir }).open()).rejects.toMatchObject({ code: 'DATA_DIR_LOCKED' });
+    await first.close();
+    await openStore(dir);
+  });
+
+  it('takes over the lock of a process that no longer runs', async () => {
+    const dir = newDir();
+    fs.writeFileSync(path.join(dir, 'LOCK'), '999999999'); // no such pid
+    const store = await openStore(dir);
+    expect(await store.healthy()).toBe(true);
+  });
+
+  it('resolves writes only once durable and flushes pending ones on close', async () => {
+    const dir = newDir();
+    const store = await openStore(dir);
+    const pending = [
+      store.events.append([event('x', 'u', 'i')]),
+      store.catalog.upsert([item('x')]),
+      store.users.setPreferences('u', prefs(['Drama'])),
+    ];
+    await store.close();
+    await Promise.all(pending);
+    const reopened = await openStore(dir);
+    expect(await reopened.events.has('x')).toBe(true);
+    expect(await reopened.catalog.count()).toBe(1);
+    expect(await reopened.users.getPreferences('u')).toBeDefined();
+  });
+});

@@ -1,0 +1,126 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Store } from '@recsys/core';
+import { EmbeddedCatalogStore } from './catalog-store.js';
+import { lockDataDir } from './dir-lock.js';
+import { EmbeddedEventLog } from './event-log.js';
+import { EmbeddedFeatureStore } from './feature-store.js';
+import { EmbeddedUserStore } from './user-store.js';
+
+// The all-in-one store: everything in memory, made durable under one data directory:
+//   events.log                      append-only event log (JSONL), the source of every model
+//   catalog.log, catalog.snapshot.jsonl   catalogue op log and its compacted snapshot
+//   users.log, users.snapshot.jsonl       user preferences op log and its compacted snapshot
+//   LOCK                            pid of the process that has the directory open
+// Features are derived: rebuilt from events.log on open, never written.
+//
+// Writes resolve only once durable. Features are not fed by `events.append`: like with any Store,
+// the caller passes the events that append accepted to `features.record`.
+
+export interface EmbeddedStoreOptions {
+  dataDir: string;
+  /** Half-life of the items' trending score; default 7 days. */
+  trendingHalfLifeMs?: number;
+  /** Catalogue / preference ops in a log at open from which it is compacted; default 1000. */
+  compactAfterOps?: number;
+  /** Refuse to open a data directory another live process holds; default true. */
+  lock?: boolean;
+}
+
+/** What `open()` found, for start-up logs. */
+export interface EmbeddedStoreOpenReport {
+  events: number;
+  items: number;
+  users: number;
+  /** Bytes of unacknowledged torn tail dropped from the logs. */
+  tornBytes: number;
+  /** Logs compacted into snapshots during this open. */
+  compacted: string[];
+  durationMs: number;
+}
+
+export class EmbeddedStore implements Store {
+  readonly catalog: EmbeddedCatalogStore;
+  readonly events: EmbeddedEventLog;
+  readonly users: EmbeddedUserStore;
+  readonly features: EmbeddedFeatureStore;
+  readonly dataDir: string;
+  /** Set by `open()`. */
+  openReport: EmbeddedStoreOpenReport | undefined;
+  private readonly lock: boolean;
+  private releaseLock: (() => Promise<void>) | undefined;
+  private isOpen = false;
+  private closed = false;
+
+  constructor(options: EmbeddedStoreOptions) {
+    this.dataDir = path.resolve(options.dataDir);
+    this.lock = options.lock ?? true;
+    const compactAfterOps = options.compactAfterOps ?? 1000;
+    this.events = new EmbeddedEventLog(path.join(this.dataDir, 'events.log'));
+    this.features = new EmbeddedFeatureStore({ trendingHalfLifeMs: options.trendingHalfLifeMs });
+    this.catalog = new EmbeddedCatalogStore({ dir: this.dataDir, compactAfterOps });
+    this.users = new EmbeddedUserStore({
+      dir: this.dataDir,
+      compactAfterOps,
+      eventUserIds: () => this.events.userIds(),
+    });
+  }
+
+  async open(): Promise<void> {
+    if (this.isOpen) return;
+    // The in-memory state is built once: a closed store is not reopened, a new one is created.
+    if (this.closed) throw new Error('this store was closed; create a new one to open it again');
+    const started = performance.now();
+    await fsp.mkdir(this.dataDir, { recursive: true });
+    if (this.lock) this.releaseLock = await lockDataDir(this.dataDir);
+    try {
+      const events = await this.events.open();
+      this.features.fold(this.events.all());
+      const catalog = await this.catalog.open();
+      const users = await this.users.open();
+      this.openReport = {
+        events: events.records - events.duplicates,
+        items: await this.catalog.count(),
+        users: (await this.users.userIds()).length,
+        tornBytes: events.tornBytes + catalog.tornBytes + users.tornBytes,
+        compacted: [...(catalog.compacted ? ['catalog'] : []), ...(users.compacted ? ['users'] : [])],
+        durationMs: Math.round(performance.now() - started),
+      };
+    } catch (error) {
+      await this.closeParts();
+      throw error;
+    }
+    this.isOpen = true;
+  }
+
+  /** Waits for pending writes, closes the files and releases the data directory. */
+  async close(): Promise<void> {
+    this.isOpen = false;
+    this.closed = true;
+    await this.closeParts();
+  }
+
+  /** True when the store is open and a file can be created in the data directory. */
+  async healthy(): Promise<boolean> {
+    if (!this.isOpen) return false;
+    const probe = path.join(this.dataDir, `.health-${process.pid}`);
+    try {
+      await fsp.writeFile(probe, 'ok');
+      await fsp.rm(probe);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async closeParts(): Promise<void> {
+    await Promise.allSettled([this.events.close(), this.catalog.close(), this.users.close()]);
+    const release = this.releaseLock;
+    this.releaseLock = undefined;
+    await release?.();
+  }
+}
+
+export function createEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore {
+  return new EmbeddedStore(options);
+}
