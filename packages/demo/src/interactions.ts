@@ -4,6 +4,7 @@
 import type { EventType, InteractionEvent, Item } from '@recsys/core';
 import { matchesTaste, type Taste } from './personas.js';
 import type { Rng } from './random.js';
+import { isoTimestamp } from './timestamps.js';
 
 export interface HistoryOptions {
   seed: number;
@@ -111,13 +112,13 @@ class HistoryWriter {
   }
 
   emit(type: EventType, at: number, fields?: Partial<InteractionEvent>): void {
-    const time = Math.min(at, this.nowMs);
+    const time = Math.floor(Math.min(at, this.nowMs));
     const event: InteractionEvent = {
       event_id: `${this.idPrefix}-${String(++this.seq).padStart(3, '0')}`,
       user_id: this.user_id,
       item_id: this.item_id,
       type,
-      timestamp: new Date(time).toISOString(),
+      timestamp: isoTimestamp(time),
       session_id: this.session_id,
       device: this.device,
       region: this.region,

@@ -47,7 +47,7 @@ type RawVocabulary = Record<Exclude<keyof GenreVocabulary, 'companions'>, string
 const RAW: Record<Genre, RawVocabulary> = {
   Action: {
     who: 'former special forces medic|getaway driver|bodyguard|retired hitman|stunt pilot|border agent|bounty hunter|demolition expert',
-    where: 'a locked-down skyscraper|the docks of a smuggling port|a speeding armoured train|a mountain convoy route|a mercenary compound in the desert|a gridlocked capital',
+    where: 'a locked-down skyscraper|the docks of a smuggling port|the carriages of a speeding armoured train|a mountain pass on the convoy route|a mercenary compound in the desert|a gridlocked capital',
     event: 'a convoy is ambushed at dawn|a hostage exchange goes wrong|a stolen warhead goes missing|a former partner turns traitor|an explosion levels the safehouse',
     goal: 'rescue the hostages before the deadline|outrun a private army|take down the arms dealer|protect a key witness|stop the heist from the inside',
     theme: 'revenge|loyalty|firepower|survival|betrayal|adrenaline',
@@ -77,7 +77,7 @@ const RAW: Record<Genre, RawVocabulary> = {
   },
   Comedy: {
     who: 'hapless wedding planner|failed stand-up comedian|accidental mayor|overconfident intern|substitute teacher|part-time magician',
-    where: 'a chaotic family reunion|a small-town talent show|a disastrous office retreat|a budget cruise ship|a run-down motel',
+    where: 'a chaotic family reunion|a small-town talent show|a disastrous office retreat|a budget seaside resort|a run-down motel',
     event: 'a prank spirals out of control|two weddings are booked on the same day|the boss leaves on holiday and forgets the keys|a winning lottery ticket goes missing',
     goal: 'pull off the perfect party|keep the lie going for one more week|win back the family restaurant|survive the holidays|pass as a millionaire',
     theme: 'awkwardness|mishaps|chaos|embarrassment|laughter|mix-ups',
@@ -97,7 +97,7 @@ const RAW: Record<Genre, RawVocabulary> = {
   },
   Documentary: {
     who: 'marine biologist|team of climbers|wildlife photographer|historian|chef|group of engineers|astronomer',
-    where: 'the deep ocean|the Arctic tundra|the coral reefs|ancient trade routes|the busiest cities on earth|the rainforest canopy',
+    where: 'the deep ocean|the Arctic tundra|the coral reefs|the oasis towns of ancient trade routes|the busiest cities on earth|the rainforest canopy',
     event: 'the ice melts earlier every year|a forgotten archive is opened|a species returns after decades|a city rebuilds after the flood',
     goal: 'document the migration of whales|trace the history of spices|record the last glaciers|understand how cities feed themselves|follow a year in the life of a wolf pack',
     theme: 'nature|history|science|climate|culture|ecosystems',
@@ -177,7 +177,7 @@ const RAW: Record<Genre, RawVocabulary> = {
   },
   Thriller: {
     who: 'whistleblower|hostage negotiator|intelligence analyst|investigative journalist|surgeon|air traffic controller',
-    where: 'a paranoid capital|a hijacked airliner|a high-security lab|a border checkpoint|a locked hotel floor',
+    where: 'a paranoid capital|a hijacked airliner|a high-security lab|a remote border town|a locked hotel floor',
     event: 'a stranger knows every secret|the evidence vanishes overnight|a phone call starts a countdown|a routine flight is hijacked',
     goal: 'expose the conspiracy|stay one step ahead of the assassin|prove their innocence|stop the attack before midnight|find the mole',
     theme: 'paranoia|conspiracy|suspense|surveillance|trust|espionage',
@@ -197,7 +197,7 @@ const RAW: Record<Genre, RawVocabulary> = {
   },
   Mecha: {
     who: 'young mech pilot|academy cadet|reactor engineer|squad commander|mech mechanic',
-    where: 'a besieged orbital colony|a military academy on the moon|a ruined megacity|the front lines of a planetary war',
+    where: 'a besieged orbital colony|a military academy on the moon|a ruined megacity|the trenches of a planetary war',
     event: 'giant machines rise from the sea|the enemy fleet breaks through the defence line|an experimental mech chooses its pilot|the academy comes under attack',
     goal: 'pilot the prototype mech|defend the last city|end the war between the colonies|sync with the ancient machine',
     theme: 'war|machines|duty|rivalry|giant robots|comradeship',

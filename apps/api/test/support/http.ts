@@ -1,0 +1,33 @@
+/** A JSON request against the service under test. */
+export async function call(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Non-JSON answers (metrics, HTML) stay text.
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
+
+/** Polls a retrain job until it finishes and returns its final state. */
+export async function waitForJob(baseUrl: string, jobId: string, timeoutMs = 30_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await call(baseUrl, 'GET', `/v1/models/jobs/${jobId}`);
+    if (body.state === 'completed' || body.state === 'failed') return body;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${body.state} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
