@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  AppendResult,
-  InteractionEvent,
-  Item,
-  JobInfo,
-  ModelRecord,
-  ModelRegistry,
-  JobRunner,
-  Store,
-  UserItemFeature,
-  UserPreferences,
-  VectorIndexFactory,
+import {
+  acceptedEvents,
+  type AppendResult,
+  type InteractionEvent,
+  type Item,
+  type JobInfo,
+  type ModelRecord,
+  type ModelRegistry,
+  type JobRunner,
+  type Store,
+  type UserItemFeature,
+  type UserPreferences,
+  type VectorIndexFactory,
 } from '@recsys/core';
 import { exactIndexFactory } from '@recsys/ann';
 import { CatalogView, itemSimilarity, type MfSignal, type PopularitySignal, rank, type UserState } from '@recsys/ranking';
@@ -174,8 +175,7 @@ export class RecommendationEngine {
     const stamped = events.map((event) => ({ ...event, received_at: receivedAt }));
     const result = await this.store.events.append(stamped);
     if (result.accepted.length > 0) {
-      const accepted = new Set(result.accepted);
-      const fresh = stamped.filter((event) => accepted.has(event.event_id));
+      const fresh = acceptedEvents(stamped, result);
       await this.store.features.record(fresh);
       for (const event of fresh) this.users.delete(event.user_id);
       this.eventsSincePopularity += fresh.length;

@@ -126,8 +126,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
 
   const rows = Int32Array.from(candidates);
   const collaborativeScores = vector ? collaborative!.signal.score(vector, rows) : undefined;
-  const scoreRow = (row: number, i: number): Scored => {
-    const collab = collaborativeScores ? collaborativeScores[i]! : NaN;
+  const scoreRow = (row: number, collab: number): Scored => {
     const preference = prefs ? matchPreferences(catalog, row, prefs) : undefined;
     const contributions: Weights = {
       collaborative: Number.isNaN(collab) ? 0 : (weights.collaborative * collab) / weightSum,
@@ -138,7 +137,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
     const total = contributions.collaborative + contributions.popularity + contributions.trending + contributions.preference;
     return { total, contributions, collaborative: collab, preference };
   };
-  const scored = Array.from(rows, scoreRow);
+  const scored = Array.from(rows, (row, i) => scoreRow(row, collaborativeScores ? collaborativeScores[i]! : NaN));
   const order = Array.from(rows.keys()).sort((a, b) => scored[b]!.total - scored[a]!.total || rows[a]! - rows[b]!);
   const shortlist = order.slice(0, wanted);
   const shortRows = shortlist.map((i) => rows[i]!);
@@ -151,7 +150,8 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   ).map((p) => ({ row: shortRows[p]!, scored: scored[shortlist[p]!]!, explore: false }));
 
   if (options.explore && picked.length > 0) {
-    exploreInto(picked, catalog, passes, options.random ?? Math.random, (row) => scoreRow(row, -1), limit);
+    const scoreOne = (row: number) => scoreRow(row, vector ? collaborative!.signal.score(vector, [row])[0]! : NaN);
+    exploreInto(picked, catalog, passes, options.random ?? Math.random, scoreOne, limit);
   }
 
   const userEvidence = user.interactions.length;

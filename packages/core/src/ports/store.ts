@@ -18,6 +18,15 @@ export interface AppendResult {
   duplicates: string[];
 }
 
+/**
+ * The events of `events` that `append` accepted, each id once (the first copy, as stored): what to
+ * pass to `FeatureStore.record`, so live features match the ones a replay rebuilds.
+ */
+export function acceptedEvents(events: readonly InteractionEvent[], result: AppendResult): InteractionEvent[] {
+  const pending = new Set(result.accepted);
+  return events.filter((event) => pending.delete(event.event_id));
+}
+
 /** Append-only log of acknowledged events; the source every model is trained from. */
 export interface EventLog {
   /** Appends the events whose `event_id` is new and resolves only once they are durable. */

@@ -135,4 +135,26 @@ describe('AppendLog', () => {
     expect(records).toEqual([{ n: 1 }]);
     await again.close();
   });
+
+  it('cuts a failed partial write back so the log stays valid and appendable', async () => {
+    const file = tempFile();
+    const { log } = await replay(file);
+    await log.append([{ n: 1 }]);
+    const handle = (log as unknown as { handle: fs.promises.FileHandle }).handle;
+    const write = handle.write.bind(handle);
+    // Disk full after half the bytes.
+    (handle as unknown as { write: unknown }).write = async (buffer: Uint8Array, offset: number, length: number, position: number) => {
+      await write(buffer, offset, Math.ceil(length / 2), position);
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    };
+    await expect(log.append([{ n: 2 }, { n: 3 }])).rejects.toThrow(/ENOSPC/);
+    (handle as unknown as { write: unknown }).write = write;
+    expect(log.failed).toBe(false);
+    await log.append([{ n: 4 }]);
+    await log.close();
+    const { records, tornBytes, log: again } = await replay(file);
+    expect(records).toEqual([{ n: 1 }, { n: 4 }]);
+    expect(tornBytes).toBe(0);
+    await again.close();
+  });
 });

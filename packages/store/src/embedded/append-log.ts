@@ -62,6 +62,11 @@ export class AppendLog<T> {
 
   constructor(readonly file: string) {}
 
+  /** True after a failed write could not be undone: the log refuses appends until reopened. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
   /** Bytes of whole records in the file. */
   get bytes(): number {
     return this.size;

@@ -34,6 +34,10 @@ export class EmbeddedCatalogStore implements CatalogStore {
     return this.state.open();
   }
 
+  get writable(): boolean {
+    return this.state.writable;
+  }
+
   close(): Promise<void> {
     return this.state.close();
   }

@@ -94,6 +94,24 @@ describe('embedded event log', () => {
     expect(order).toEqual(['first', 'retry']);
   });
 
+  it('fails a concurrent retry whose first copy failed to write, so neither is acknowledged', async () => {
+    const store = await openStore(newDir());
+    const handle = (store.events as unknown as { log: { handle: fs.promises.FileHandle } }).log.handle;
+    const datasync = handle.datasync.bind(handle);
+    let failSync: (() => void) | undefined;
+    (handle as unknown as { datasync: unknown }).datasync = () =>
+      new Promise<void>((_, reject) => (failSync = () => reject(new Error('EIO: i/o error'))));
+    const first = store.events.append([event('x', 'u', 'i')]);
+    while (!failSync) await new Promise((resolve) => setTimeout(resolve, 1)); // x written, syncing
+    (handle as unknown as { datasync: unknown }).datasync = datasync;
+    const retry = store.events.append([event('x', 'u', 'i'), event('y', 'u', 'i')]);
+    failSync();
+    await expect(first).rejects.toThrow(/EIO/);
+    await expect(retry).rejects.toThrow(/EIO/);
+    expect(await store.events.has('x')).toBe(false);
+    expect(await store.events.append([event('x', 'u', 'i')])).toEqual({ accepted: ['x'], duplicates: [] });
+  });
+
   it('rejects a batch with an event without event_id, storing none of it', async () => {
     const store = await openStore(newDir());
     const bad = { user_id: 'u', type: 'click', timestamp: new Date().toISOString() } as InteractionEvent;

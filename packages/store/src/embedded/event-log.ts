@@ -99,6 +99,11 @@ export class EmbeddedEventLog implements EventLog {
     return this.byUser.keys();
   }
 
+  /** False once a failed write left the log unable to take appends. */
+  get writable(): boolean {
+    return !this.log.failed;
+  }
+
   close(): Promise<void> {
     return this.log.close();
   }

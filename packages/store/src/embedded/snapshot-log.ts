@@ -80,6 +80,11 @@ export class SnapshotLog<Op, Rec> {
     await this.log.clear();
   }
 
+  /** False once a failed write left the op log unable to take appends. */
+  get writable(): boolean {
+    return !this.log.failed;
+  }
+
   close(): Promise<void> {
     return this.log.close();
   }

@@ -1,3 +1,4 @@
+import { acceptedEvents } from '@recsys/core';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Item, UserPreferences } from '@recsys/core';
@@ -157,9 +158,10 @@ describe('embedded store', () => {
       event('5', 'b', 'n', 'watch', { completion: 0.5, at: DAY / 2 }),
     ];
     for (const e of events) {
-      const { accepted } = await store.events.append([e]);
-      await store.features.record(events.filter((x) => accepted.includes(x.event_id)));
+      const batch = [e, e]; // a client that sent the same event twice
+      await store.features.record(acceptedEvents(batch, await store.events.append(batch)));
     }
+    await store.features.record(acceptedEvents(events, await store.events.append(events))); // a retry
     const live = { items: await store.features.items(), a: await store.features.userItems('a') };
     await store.close();
 

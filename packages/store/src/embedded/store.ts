@@ -87,6 +87,7 @@ export class EmbeddedStore implements Store {
         durationMs: Math.round(performance.now() - started),
       };
     } catch (error) {
+      this.closed = true; // partly loaded memory: a retry must use a new store
       await this.closeParts();
       throw error;
     }
@@ -100,9 +101,9 @@ export class EmbeddedStore implements Store {
     await this.closeParts();
   }
 
-  /** True when the store is open and a file can be created in the data directory. */
+  /** True when the store is open, its logs take appends and a file can be created in the data directory. */
   async healthy(): Promise<boolean> {
-    if (!this.isOpen) return false;
+    if (!this.isOpen || !this.events.writable || !this.catalog.writable || !this.users.writable) return false;
     const probe = path.join(this.dataDir, `.health-${process.pid}`);
     try {
       await fsp.writeFile(probe, 'ok');

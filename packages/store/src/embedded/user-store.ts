@@ -44,6 +44,10 @@ export class EmbeddedUserStore implements UserStore {
     return this.state.open();
   }
 
+  get writable(): boolean {
+    return this.state.writable;
+  }
+
   close(): Promise<void> {
     return this.state.close();
   }
