@@ -9,12 +9,11 @@ import {
   type ModelRegistry,
   type JobRunner,
   type Store,
-  type UserItemFeature,
   type UserPreferences,
   type VectorIndexFactory,
 } from '@recsys/core';
 import { exactIndexFactory } from '@recsys/ann';
-import { CatalogView, itemSimilarity, type MfSignal, type PopularitySignal, rank, type UserState } from '@recsys/ranking';
+import { itemSimilarity, rank } from '@recsys/ranking';
 import type {
   RecommendationRequest,
   RecommendationResponse,
@@ -24,9 +23,12 @@ import type {
 } from './api-types.js';
 import { assignVariant, DEFAULT_EXPERIMENT, type Experiment } from './experiments.js';
 import { type EngineLogger, silentLogger } from './logger.js';
-import { decodeBundle, type ModelBundle } from './model-bundle.js';
-import { buildPopularity, DEFAULT_TRENDING_HALF_LIFE_MS } from './popularity.js';
+import { decodeBundle } from './model-bundle.js';
+import { DEFAULT_TRENDING_HALF_LIFE_MS } from './popularity.js';
+import { qualityGate } from './quality-gate.js';
+import { ServingStateCache } from './serving-state.js';
 import { DEFAULT_TRAINER_OPTIONS, type TrainerOptions, trainVersion } from './trainer.js';
+import { UserStateCache } from './user-states.js';
 
 export interface EngineDependencies {
   store: Store;
@@ -74,15 +76,6 @@ export interface RetrainResult {
   metrics: Record<string, number>;
 }
 
-/** What serving reads, swapped as a whole when the catalogue or the model version changes. */
-interface ServingState {
-  catalog: CatalogView;
-  bundle?: ModelBundle;
-  mf?: MfSignal;
-  popularity: PopularitySignal;
-  popularityAt: number;
-}
-
 export class UnknownModelVersionError extends Error {
   override name = 'UnknownModelVersionError';
 }
@@ -100,11 +93,8 @@ export class RecommendationEngine {
   private readonly logger: EngineLogger;
   private readonly now: () => number;
 
-  private bundle: ModelBundle | undefined;
-  private serving: Promise<ServingState> | undefined;
-  private catalogChanged = true;
-  private eventsSincePopularity = 0;
-  private readonly users = new Map<string, UserState>();
+  private readonly serving: ServingStateCache;
+  private readonly users: UserStateCache;
   private started = false;
 
   constructor(dependencies: EngineDependencies, options: Partial<EngineOptions> = {}) {
@@ -115,6 +105,8 @@ export class RecommendationEngine {
     this.indexFactory = dependencies.indexFactory ?? exactIndexFactory;
     this.logger = dependencies.logger ?? silentLogger;
     this.now = dependencies.now ?? Date.now;
+    this.serving = new ServingStateCache(this.store, this.now, this.options);
+    this.users = new UserStateCache(this.store, this.options.userCacheSize);
   }
 
   /** Loads the active model version, registers the training job and its schedule. */
@@ -136,7 +128,7 @@ export class RecommendationEngine {
       await this.jobs.schedule(RETRAIN_JOB, this.options.retrainEveryMs, { kind: 'full' });
     }
     this.started = true;
-    if (!this.bundle && this.options.trainOnStart && (await this.store.events.count()) > 0) {
+    if (!this.serving.activeBundle && this.options.trainOnStart && (await this.store.events.count()) > 0) {
       const job = await this.jobs.enqueue(RETRAIN_JOB, { kind: 'full' });
       this.logger.info({ job_id: job.id }, 'no model version yet: training one from the stored events');
     }
@@ -147,14 +139,14 @@ export class RecommendationEngine {
   }
 
   activeVersion(): string | undefined {
-    return this.bundle?.version;
+    return this.serving.activeBundle?.version;
   }
 
   // ---- catalogue ---------------------------------------------------------------------------
 
   async upsertItems(items: Item[]): Promise<void> {
     await this.store.catalog.upsert(items);
-    this.invalidateCatalog();
+    this.serving.catalogChanged();
   }
 
   getItem(itemId: string): Promise<Item | undefined> {
@@ -163,7 +155,7 @@ export class RecommendationEngine {
 
   async removeItem(itemId: string): Promise<boolean> {
     const removed = await this.store.catalog.remove(itemId);
-    if (removed) this.invalidateCatalog();
+    if (removed) this.serving.catalogChanged();
     return removed;
   }
 
@@ -177,15 +169,15 @@ export class RecommendationEngine {
     if (result.accepted.length > 0) {
       const fresh = acceptedEvents(stamped, result);
       await this.store.features.record(fresh);
-      for (const event of fresh) this.users.delete(event.user_id);
-      this.eventsSincePopularity += fresh.length;
+      for (const event of fresh) this.users.invalidate(event.user_id);
+      this.serving.eventsRecorded(fresh.length);
     }
     return result;
   }
 
   async setPreferences(userId: string, preferences: UserPreferences): Promise<void> {
     await this.store.users.setPreferences(userId, preferences);
-    this.users.delete(userId);
+    this.users.invalidate(userId);
   }
 
   getPreferences(userId: string): Promise<UserPreferences | undefined> {
@@ -206,7 +198,7 @@ export class RecommendationEngine {
 
   async recommend(request: RecommendationRequest): Promise<RecommendationResponse> {
     const variant = assignVariant(this.options.experiment, request.user_id);
-    const [state, user] = await Promise.all([this.servingState(), this.userState(request.user_id)]);
+    const [state, user] = await Promise.all([this.serving.current(), this.users.get(request.user_id)]);
     const result = rank(
       {
         catalog: state.catalog,
@@ -252,7 +244,7 @@ export class RecommendationEngine {
 
   /** Items like `itemId`; undefined when the item does not exist. */
   async similarItems(itemId: string, mode: SimilarityMode, limit: number): Promise<SimilarItem[] | undefined> {
-    const state = await this.servingState();
+    const state = await this.serving.current();
     const row = state.catalog.rowOf(itemId);
     if (row === undefined) return undefined;
     const scores = new Map<number, number>();
@@ -321,88 +313,14 @@ export class RecommendationEngine {
     return { version, activated: activate, reason, metrics: trained.record.metrics };
   }
 
-  private async qualityGate(metrics: Record<string, number>): Promise<{ activate: boolean; reason: string }> {
+  private async qualityGate(metrics: Record<string, number>) {
     const activeVersion = await this.registry.activeVersion();
     const active = activeVersion ? await this.registry.get(activeVersion) : undefined;
-    const candidate = metrics.ndcg_at_10;
-    const incumbent = active?.metrics.ndcg_at_10;
-    if (candidate === undefined || incumbent === undefined) {
-      return { activate: true, reason: active ? 'activated: no holdout figures to compare' : 'activated: first model version' };
-    }
-    const floor = incumbent - this.options.qualityMargin;
-    return candidate >= floor
-      ? { activate: true, reason: `activated: holdout nDCG@10 ${candidate.toFixed(4)} >= ${floor.toFixed(4)} (active ${incumbent.toFixed(4)} - margin)` }
-      : { activate: false, reason: `rejected: holdout nDCG@10 ${candidate.toFixed(4)} < ${floor.toFixed(4)} (active ${incumbent.toFixed(4)} - margin)` };
+    return qualityGate(metrics, active?.metrics, this.options.qualityMargin);
   }
 
   private async loadVersion(version: string): Promise<void> {
-    const bundle = decodeBundle(version, await this.registry.load(version), this.indexFactory);
-    // Swap only once the new version is fully built: requests in flight keep the old one.
-    this.bundle = bundle;
-    this.serving = undefined;
-    this.users.clear();
+    // Built completely before the swap: requests in flight keep the previous version.
+    this.serving.setBundle(decodeBundle(version, await this.registry.load(version), this.indexFactory));
   }
-
-  private invalidateCatalog(): void {
-    this.catalogChanged = true;
-    this.serving = undefined;
-  }
-
-  private servingState(): Promise<ServingState> {
-    const current = this.serving;
-    if (current && !this.catalogChanged) {
-      return current.then((state) => this.refreshPopularity(state));
-    }
-    this.catalogChanged = false;
-    const bundle = this.bundle;
-    const next = this.store.catalog.all().then(async (items) => {
-      const catalog = new CatalogView(items);
-      return {
-        catalog,
-        bundle,
-        mf: bundle?.mf?.bind(catalog),
-        popularity: buildPopularity(catalog, await this.store.features.items(), this.now(), this.options.trendingHalfLifeMs),
-        popularityAt: this.now(),
-      };
-    });
-    next.catch(() => this.invalidateCatalog());
-    this.eventsSincePopularity = 0;
-    this.serving = next;
-    return next;
-  }
-
-  /** Recomputes popularity when events arrived and the last computation is old enough. */
-  private async refreshPopularity(state: ServingState): Promise<ServingState> {
-    if (this.eventsSincePopularity === 0 || this.now() - state.popularityAt < this.options.popularityRefreshMs) return state;
-    this.eventsSincePopularity = 0;
-    state.popularityAt = this.now();
-    state.popularity = buildPopularity(state.catalog, await this.store.features.items(), this.now(), this.options.trendingHalfLifeMs);
-    return state;
-  }
-
-  private async userState(userId: string): Promise<UserState> {
-    const cached = this.users.get(userId);
-    if (cached) return cached;
-    const [interactions, preferences] = await Promise.all([
-      this.store.features.userItems(userId),
-      this.store.users.getPreferences(userId),
-    ]);
-    const state: UserState = { userId, interactions: withStatedTastes(interactions, preferences), preferences };
-    if (this.users.size >= this.options.userCacheSize) this.users.delete(this.users.keys().next().value!);
-    this.users.set(userId, state);
-    return state;
-  }
-}
-
-/**
- * Titles a user named at onboarding count as interactions: liked ones as a strong positive,
- * disliked ones as a rejection; both are known to the user and so never recommended back.
- */
-function withStatedTastes(interactions: UserItemFeature[], preferences: UserPreferences | undefined): UserItemFeature[] {
-  if (!preferences || preferences.liked_item_ids.length + preferences.disliked_item_ids.length === 0) return interactions;
-  const seen = new Set(interactions.map((i) => i.item_id));
-  const at = Date.parse(preferences.updated_at) || 0;
-  const stated = (ids: string[], preference: number) =>
-    ids.filter((id) => !seen.has(id)).map((item_id) => ({ item_id, preference, events: 0, consumed: true, last_at: at }));
-  return [...interactions, ...stated(preferences.liked_item_ids, 2), ...stated(preferences.disliked_item_ids, -2)];
 }

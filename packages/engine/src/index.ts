@@ -6,5 +6,8 @@ export * from './holdout.js';
 export * from './logger.js';
 export * from './model-bundle.js';
 export * from './popularity.js';
+export * from './quality-gate.js';
+export * from './serving-state.js';
+export * from './user-states.js';
 export * from './trainer.js';
 export * from './training-data.js';

@@ -1,0 +1,86 @@
+import type { Store } from '@recsys/core';
+import { CatalogView, type MfSignal, type PopularitySignal } from '@recsys/ranking';
+import type { ModelBundle } from './model-bundle.js';
+import { buildPopularity } from './popularity.js';
+
+/** What serving reads: the catalogue view with the model bound to it, and popularity. */
+export interface ServingState {
+  catalog: CatalogView;
+  bundle?: ModelBundle;
+  mf?: MfSignal;
+  popularity: PopularitySignal;
+  popularityAt: number;
+}
+
+export interface ServingStateOptions {
+  /** Popularity and trending are recomputed at most this often while events arrive. */
+  popularityRefreshMs: number;
+  trendingHalfLifeMs: number;
+}
+
+/**
+ * Builds the serving state lazily and keeps it until the catalogue or the model changes; requests
+ * in flight keep the state they started with, so a swap never mixes two versions in one answer.
+ */
+export class ServingStateCache {
+  private state: Promise<ServingState> | undefined;
+  private bundle: ModelBundle | undefined;
+  private eventsSincePopularity = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+    private readonly options: ServingStateOptions,
+  ) {}
+
+  get activeBundle(): ModelBundle | undefined {
+    return this.bundle;
+  }
+
+  setBundle(bundle: ModelBundle): void {
+    this.bundle = bundle;
+    this.state = undefined;
+  }
+
+  catalogChanged(): void {
+    this.state = undefined;
+  }
+
+  eventsRecorded(count: number): void {
+    this.eventsSincePopularity += count;
+  }
+
+  current(): Promise<ServingState> {
+    if (this.state) return this.state.then((state) => this.refreshPopularity(state));
+    const bundle = this.bundle;
+    this.eventsSincePopularity = 0;
+    const next = this.store.catalog.all().then(async (items) => {
+      const catalog = new CatalogView(items);
+      return {
+        catalog,
+        bundle,
+        mf: bundle?.mf?.bind(catalog),
+        popularity: await this.popularity(catalog),
+        popularityAt: this.now(),
+      };
+    });
+    // A failed build is not cached: the next request tries again.
+    next.catch(() => {
+      if (this.state === next) this.state = undefined;
+    });
+    this.state = next;
+    return next;
+  }
+
+  private async popularity(catalog: CatalogView): Promise<PopularitySignal> {
+    return buildPopularity(catalog, await this.store.features.items(), this.now(), this.options.trendingHalfLifeMs);
+  }
+
+  private async refreshPopularity(state: ServingState): Promise<ServingState> {
+    if (this.eventsSincePopularity === 0 || this.now() - state.popularityAt < this.options.popularityRefreshMs) return state;
+    this.eventsSincePopularity = 0;
+    state.popularityAt = this.now();
+    state.popularity = await this.popularity(state.catalog);
+    return state;
+  }
+}
