@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { InteractionEvent, Item } from '@recsys/core';
+import { InProcessJobRunner } from '@recsys/jobs';
+import { createEmbeddedModelRegistry, createEmbeddedStore } from '@recsys/store';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type EngineOptions, RecommendationEngine } from './engine.js';
+
+const item = (id: string, genre: string): Item => ({
+  item_id: id,
+  title: id,
+  content_type: 'movie',
+  genres: [genre],
+  languages: ['en'],
+  cast: [],
+  crew: [],
+  regions: [],
+  available: true,
+  updated_at: '2026-01-01T00:00:00Z',
+});
+const ITEMS = [...Array.from({ length: 20 }, (_, i) => item(`war-${i}`, 'War')), ...Array.from({ length: 20 }, (_, i) => item(`pet-${i}`, 'Family'))];
+
+let counter = 0;
+const watch = (user: string, itemId: string): InteractionEvent => ({
+  event_id: `e${++counter}`,
+  user_id: user,
+  item_id: itemId,
+  type: 'complete',
+  timestamp: new Date(Date.now() - 1000).toISOString(),
+});
+/** Two audiences, each completing ten titles of its own block. */
+const audience = () =>
+  Array.from({ length: 10 }, (_, u) =>
+    Array.from({ length: 10 }, (_, k) => [watch(`war-fan-${u}`, `war-${(u + k) % 20}`), watch(`pet-fan-${u}`, `pet-${(u + k) % 20}`)]),
+  ).flat(2);
+
+describe('RecommendationEngine', () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0)) await fn();
+  });
+
+  async function setup(options: Partial<EngineOptions> = {}) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-'));
+    const s = createEmbeddedStore({ dataDir: dir });
+    await s.open();
+    const jobs = new InProcessJobRunner();
+    const engine = new RecommendationEngine(
+      { store: s, registry: createEmbeddedModelRegistry({ dir: path.join(dir, 'models') }), jobs },
+      { retrainEveryMs: 0, ...options },
+    );
+    cleanup.push(async () => {
+      await jobs.close();
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await engine.upsertItems(ITEMS);
+    await engine.start();
+    return engine;
+  }
+
+  async function train(engine: RecommendationEngine) {
+    const job = await engine.requestRetrain('full');
+    for (;;) {
+      const state = await engine.getJob(job.id);
+      if (state?.state === 'completed' || state?.state === 'failed') return state;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it('changes a user\'s list on their next request after an event, without a retrain', async () => {
+    const engine = await setup();
+    await engine.ingestEvents(audience());
+    expect((await train(engine)).state).toBe('completed');
+    await engine.ingestEvents([watch('switcher', 'war-1'), watch('switcher', 'war-2')]);
+    const before = await engine.recommend({ user_id: 'switcher', limit: 5, diversity: 0 });
+    expect(before.items.every((i) => i.item_id.startsWith('war-'))).toBe(true);
+    await engine.ingestEvents(['pet-1', 'pet-2', 'pet-3', 'pet-4', 'pet-5', 'pet-6'].map((id) => watch('switcher', id)));
+    const after = await engine.recommend({ user_id: 'switcher', limit: 5, diversity: 0 });
+    expect(after.items.filter((i) => i.item_id.startsWith('pet-')).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('records the holdout figures and the chosen regularisation with the version', async () => {
+    const engine = await setup();
+    await engine.ingestEvents(audience());
+    const job = await train(engine);
+    const [model] = await engine.listModels();
+    expect(model!.version).toBe((job!.result as { version: string }).version);
+    expect(model!.status).toBe('active');
+    expect(model!.metrics.ndcg_at_10).toBeGreaterThan(0.3);
+    expect(model!.metrics.als_regularization).toBeGreaterThan(0);
+    expect(model!.notes).toBe('activated: first model version');
+    expect(engine.activeVersion()).toBe(model!.version);
+  });
+
+  it('keeps the active version when a retrain fails the quality gate', async () => {
+    // A negative margin demands that each new version beat the active one by 1.0 nDCG: impossible.
+    const engine = await setup({ qualityMargin: -1 });
+    await engine.ingestEvents(audience());
+    const first = (await train(engine))!.result as { version: string; activated: boolean };
+    expect(first.activated).toBe(true);
+    const second = (await train(engine))!.result as { version: string; activated: boolean; reason: string };
+    expect(second.activated).toBe(false);
+    expect(second.reason).toMatch(/^rejected: holdout nDCG@10/);
+    expect(engine.activeVersion()).toBe(first.version);
+    const models = await engine.listModels();
+    expect(models.find((m) => m.version === second.version)!.status).toBe('rejected');
+    expect(models.find((m) => m.version === first.version)!.status).toBe('active');
+  });
+});
