@@ -53,6 +53,7 @@ export async function createEmbeddedService(config: ServiceConfig, engineOptions
     logger,
     async close() {
       await app.close();
+      engine.close();
       await jobs.close();
       await store.close();
     },

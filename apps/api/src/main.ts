@@ -1,10 +1,15 @@
-// Entry point of the embedded all-in-one service (`pnpm start`).
+// Entry point of the API: the embedded all-in-one service (`pnpm start`), or a distributed-mode
+// replica when REDIS_URL is set (`pnpm start:api`, with `pnpm start:worker` beside it).
 import { ConfigError, loadConfig } from './config.js';
+import { createDistributedService } from './distributed-service.js';
 import { createEmbeddedService } from './embedded-service.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const service = await createEmbeddedService(config);
+  const redisUrl = process.env.REDIS_URL;
+  const service = redisUrl
+    ? await createDistributedService(config, { url: redisUrl, keyPrefix: process.env.RECSYS_KEY_PREFIX })
+    : await createEmbeddedService(config);
   await service.app.listen({ host: config.host, port: config.port });
 
   let stopping = false;

@@ -197,6 +197,25 @@ describe('recommendations after training', () => {
   });
 });
 
+describe('erasure', () => {
+  it('erases a user from events, preferences and features, and is safe to retry', async () => {
+    await call(baseUrl, 'PUT', '/v1/users/erase-me/preferences', { genres: ['Crime'] });
+    await call(baseUrl, 'POST', '/v1/events', {
+      events: ['anime-1', 'anime-2'].map((item_id) => ({ event_id: nextEventId(), user_id: 'erase-me', item_id, type: 'complete' })),
+    });
+    expect((await call(baseUrl, 'GET', '/v1/users/erase-me/export')).body.events).toHaveLength(2);
+    const erased = await call(baseUrl, 'DELETE', '/v1/users/erase-me');
+    expect(erased.status).toBe(200);
+    expect(erased.body).toEqual({ user_id: 'erase-me', events: 2, preferences: true, features: 2 });
+    expectError(await call(baseUrl, 'GET', '/v1/users/erase-me/export'), 404, 'USER_NOT_FOUND');
+    const again = await call(baseUrl, 'DELETE', '/v1/users/erase-me');
+    expect(again.body).toEqual({ user_id: 'erase-me', events: 0, preferences: false, features: 0 });
+    // Served as a stranger afterwards: nothing of the erased history shapes the list.
+    const recs = await call(baseUrl, 'GET', '/v1/users/erase-me/recommendations');
+    expect(recs.body.items.every((i: any) => i.algorithm_source !== 'mf_fallback')).toBe(true);
+  });
+});
+
 describe('operations', () => {
   it('serves a valid OpenAPI 3 document covering every route', async () => {
     const doc = (await call(baseUrl, 'GET', '/docs/json')).body;
@@ -214,6 +233,7 @@ describe('operations', () => {
       'PUT /v1/users/{user_id}/preferences',
       'GET /v1/users/{user_id}/recommendations',
       'GET /v1/users/{user_id}/export',
+      'DELETE /v1/users/{user_id}',
       'POST /v1/recommendations',
       'POST /v1/models/retrain',
       'GET /v1/models/jobs/{job_id}',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   acceptedEvents,
   type AppendResult,
+  type ErasureReport,
   type InteractionEvent,
   type Item,
   type JobInfo,
@@ -53,6 +54,13 @@ export interface EngineOptions {
   trendingHalfLifeMs: number;
   /** Users whose state is kept in memory between requests. */
   userCacheSize: number;
+  /**
+   * How long cached state may be served without re-reading the store. Writes through this engine
+   * invalidate at once; these bounds matter when other processes write the same store (several
+   * API replicas): the catalogue view and popularity, then one user's history and preferences.
+   */
+  servingStateMaxAgeMs: number;
+  userStateMaxAgeMs: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -64,6 +72,8 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   popularityRefreshMs: 2000,
   trendingHalfLifeMs: DEFAULT_TRENDING_HALF_LIFE_MS,
   userCacheSize: 10_000,
+  servingStateMaxAgeMs: Number.POSITIVE_INFINITY,
+  userStateMaxAgeMs: Number.POSITIVE_INFINITY,
 };
 
 export const RETRAIN_JOB = 'retrain';
@@ -96,6 +106,7 @@ export class RecommendationEngine {
   private readonly serving: ServingStateCache;
   private readonly users: UserStateCache;
   private started = false;
+  private stopFollowing: (() => void) | undefined;
 
   constructor(dependencies: EngineDependencies, options: Partial<EngineOptions> = {}) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
@@ -106,7 +117,7 @@ export class RecommendationEngine {
     this.logger = dependencies.logger ?? silentLogger;
     this.now = dependencies.now ?? Date.now;
     this.serving = new ServingStateCache(this.store, this.now, this.options);
-    this.users = new UserStateCache(this.store, this.options.userCacheSize);
+    this.users = new UserStateCache(this.store, this.options.userCacheSize, this.options.userStateMaxAgeMs, this.now);
   }
 
   /** Loads the active model version, registers the training job and its schedule. */
@@ -124,6 +135,8 @@ export class RecommendationEngine {
       // An unreadable version must not keep the service down: serve popularity until a retrain.
       this.logger.error({ version: active, err: error }, 'active model version could not be loaded; serving the popularity fallback');
     });
+    // Versions activated elsewhere (a worker's retrain, another replica's rollback) are served too.
+    this.stopFollowing = this.registry.onActivated?.((version) => this.follow(version));
     if (this.options.retrainEveryMs > 0) {
       await this.jobs.schedule(RETRAIN_JOB, this.options.retrainEveryMs, { kind: 'full' });
     }
@@ -132,6 +145,12 @@ export class RecommendationEngine {
       const job = await this.jobs.enqueue(RETRAIN_JOB, { kind: 'full' });
       this.logger.info({ job_id: job.id }, 'no model version yet: training one from the stored events');
     }
+  }
+
+  /** Stops following activations; the ports are the caller's to close. */
+  close(): void {
+    this.stopFollowing?.();
+    this.started = false;
   }
 
   isReady(): boolean {
@@ -192,6 +211,19 @@ export class RecommendationEngine {
     ]);
     if (!preferences && events.length === 0) return undefined;
     return { user_id: userId, preferences: preferences ?? null, interactions, events };
+  }
+
+  /**
+   * Erases everything stored about the user. Model versions trained earlier keep no per-user state
+   * that serving reads (user vectors are folded in from the history at request time), and the next
+   * retrain no longer sees the user.
+   */
+  async eraseUser(userId: string): Promise<ErasureReport> {
+    const report = await this.store.eraseUser(userId);
+    this.users.invalidate(userId);
+    this.serving.eventsRecorded(report.events);
+    this.logger.info({ events: report.events, features: report.features }, 'user erased');
+    return report;
   }
 
   // ---- serving ------------------------------------------------------------------------------
@@ -317,6 +349,22 @@ export class RecommendationEngine {
     const activeVersion = await this.registry.activeVersion();
     const active = activeVersion ? await this.registry.get(activeVersion) : undefined;
     return qualityGate(metrics, active?.metrics, this.options.qualityMargin);
+  }
+
+  /** Serves the registry's active version if another process activated one since this engine looked. */
+  async syncActiveVersion(): Promise<void> {
+    const version = await this.registry.activeVersion();
+    if (version) await this.follow(version);
+  }
+
+  private async follow(version: string): Promise<void> {
+    if (this.activeVersion() === version) return;
+    try {
+      await this.loadVersion(version);
+      this.logger.info({ version }, 'model version activated elsewhere: now serving it');
+    } catch (error) {
+      this.logger.error({ version, err: error }, 'could not load the model version activated elsewhere; serving the previous one');
+    }
   }
 
   private async loadVersion(version: string): Promise<void> {

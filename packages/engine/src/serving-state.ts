@@ -16,6 +16,8 @@ export interface ServingStateOptions {
   /** Popularity and trending are recomputed at most this often while events arrive. */
   popularityRefreshMs: number;
   trendingHalfLifeMs: number;
+  /** The whole state is rebuilt from the store when older than this (other writers exist). */
+  servingStateMaxAgeMs: number;
 }
 
 /**
@@ -24,6 +26,7 @@ export interface ServingStateOptions {
  */
 export class ServingStateCache {
   private state: Promise<ServingState> | undefined;
+  private stateBuiltAt = 0;
   private bundle: ModelBundle | undefined;
   private eventsSincePopularity = 0;
 
@@ -51,8 +54,11 @@ export class ServingStateCache {
   }
 
   current(): Promise<ServingState> {
-    if (this.state) return this.state.then((state) => this.refreshPopularity(state));
+    if (this.state && this.now() - this.stateBuiltAt <= this.options.servingStateMaxAgeMs) {
+      return this.state.then((state) => this.refreshPopularity(state));
+    }
     const bundle = this.bundle;
+    this.stateBuiltAt = this.now();
     this.eventsSincePopularity = 0;
     const next = this.store.catalog.all().then(async (items) => {
       const catalog = new CatalogView(items);

@@ -3,16 +3,19 @@ import type { UserState } from '@recsys/ranking';
 
 /** Recently served users' state, dropped when they act, so a request rarely reads the store twice. */
 export class UserStateCache {
-  private readonly states = new Map<string, UserState>();
+  private readonly states = new Map<string, { state: UserState; at: number }>();
 
   constructor(
     private readonly store: Store,
     private readonly capacity: number,
+    private readonly maxAgeMs: number,
+    private readonly now: () => number,
   ) {}
 
   async get(userId: string): Promise<UserState> {
     const cached = this.states.get(userId);
-    if (cached) return cached;
+    if (cached && this.now() - cached.at <= this.maxAgeMs) return cached.state;
+    this.states.delete(userId);
     const [interactions, preferences] = await Promise.all([
       this.store.features.userItems(userId),
       this.store.users.getPreferences(userId),
@@ -20,7 +23,7 @@ export class UserStateCache {
     const state: UserState = { userId, interactions: withStatedTastes(interactions, preferences), preferences };
     // Map keeps insertion order: the first key is the oldest entry.
     if (this.states.size >= this.capacity) this.states.delete(this.states.keys().next().value!);
-    this.states.set(userId, state);
+    this.states.set(userId, { state, at: this.now() });
     return state;
   }
 

@@ -6,3 +6,7 @@ export {
   JobRunnerError,
 } from './in-process-job-runner.js';
 export type { InProcessJobRunnerOptions, JobRunnerErrorCode } from './in-process-job-runner.js';
+// BullMQ: the distributed mode's jobs, queued in Redis and run by worker processes.
+export { BullMqJobRunner, createBullMqJobRunner } from './bullmq-job-runner.js';
+export type { BullMqJobRunnerOptions } from './bullmq-job-runner.js';
+export { DEFAULT_BULL_PREFIX } from './bullmq/options.js';

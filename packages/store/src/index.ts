@@ -25,3 +25,6 @@ export type {
 export { LogCorruptError, LogClosedError } from './embedded/append-log.js';
 export { SnapshotCorruptError } from './embedded/snapshot-log.js';
 export { DataDirLockedError } from './embedded/dir-lock.js';
+export type { ActivationListener } from './activation-listeners.js';
+// Distributed mode: Redis.
+export * from './redis/index.js';

@@ -2,7 +2,7 @@ import type { UserPreferences } from '@recsys/core';
 import type { App, RouteDependencies } from '../app-types.js';
 import { ApiError } from '../errors/api-error.js';
 import { errors } from '../schemas/common.js';
-import { Preferences, PreferencesInput, UserExport, UserParams } from '../schemas/user.js';
+import { ErasureReport, Preferences, PreferencesInput, UserExport, UserParams } from '../schemas/user.js';
 
 export function userRoutes(app: App, { engine }: RouteDependencies): void {
   app.put(
@@ -48,6 +48,19 @@ export function userRoutes(app: App, { engine }: RouteDependencies): void {
       if (!preferences) throw new ApiError('USER_NOT_FOUND', `no preferences stored for user ${request.params.user_id}`);
       return preferences;
     },
+  );
+
+  app.delete(
+    '/v1/users/:user_id',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Erase everything stored about the user (GDPR); safe to retry',
+        params: UserParams,
+        response: { 200: ErasureReport },
+      },
+    },
+    async (request) => engine.eraseUser(request.params.user_id),
   );
 
   app.get(

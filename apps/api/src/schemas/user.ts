@@ -36,3 +36,10 @@ export const UserExport = Type.Object({
   interactions: Type.Array(Type.Object({}, { additionalProperties: true })),
   events: Type.Array(Type.Object({}, { additionalProperties: true })),
 });
+
+export const ErasureReport = Type.Object({
+  user_id: Type.String(),
+  events: Type.Integer({ description: 'Events removed from the event log' }),
+  preferences: Type.Boolean({ description: 'Whether stored preferences were removed' }),
+  features: Type.Integer({ description: 'Derived user-item features removed' }),
+});

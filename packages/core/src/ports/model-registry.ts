@@ -14,6 +14,9 @@ export interface ModelRecord {
 
 export type Artifacts = Record<string, Uint8Array>;
 
+/** Called with a version that was just activated; errors are the listener's own to handle. */
+export type ModelActivationListener = (version: string) => void | Promise<void>;
+
 /** Versioned model artifacts and which version serves. */
 export interface ModelRegistry {
   /** Stores a version without activating it; `status: 'rejected'` records a failed quality gate. */
@@ -28,4 +31,10 @@ export interface ModelRegistry {
   activeVersion(): Promise<string | undefined>;
   /** Makes `version` the serving version; throws when it does not exist. */
   activate(version: string): Promise<ModelRecord>;
+  /**
+   * Calls `listener` with every version activated from now on; returns the function that stops it.
+   * Distributed registries deliver activations made by any process (how API replicas hot-swap),
+   * local ones those made through this instance. Optional: a registry without it cannot notify.
+   */
+  onActivated?(listener: ModelActivationListener): () => void;
 }

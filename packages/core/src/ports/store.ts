@@ -14,7 +14,10 @@ export interface CatalogStore {
 export interface AppendResult {
   /** Event ids appended by this call, durably persisted before the promise resolved. */
   accepted: string[];
-  /** Event ids that were already in the log (idempotent retries); not appended again. */
+  /**
+   * Event ids that were already in the log (idempotent retries), or that belonged to an erased user
+   * (a late retry must not bring erased data back); not appended again.
+   */
   duplicates: string[];
 }
 
@@ -80,6 +83,17 @@ export interface FeatureStore {
   allUsers(): AsyncIterable<[userId: string, items: UserItemFeature[]]>;
 }
 
+/** What `Store.eraseUser` removed. */
+export interface ErasureReport {
+  user_id: string;
+  /** Events of the user removed from the event log. */
+  events: number;
+  /** True when the user had stored preferences, now removed. */
+  preferences: boolean;
+  /** User-item features of the user removed. */
+  features: number;
+}
+
 export interface Store {
   readonly catalog: CatalogStore;
   readonly events: EventLog;
@@ -90,4 +104,16 @@ export interface Store {
   close(): Promise<void>;
   /** False when the backing storage cannot be reached. */
   healthy(): Promise<boolean>;
+  /**
+   * Erases the user (GDPR right to erasure): their events, preferences and features. Once it
+   * resolves, nothing about the user remains in this store, on disk or in memory, and item counters
+   * (popularity, trending) are as if the user's events had never been recorded. Kept: other users'
+   * preferences that name the user (e.g. in `friends`), which are those users' data; and, where the
+   * adapter says so, a non-reversible digest of each erased event id so a retry of one is a duplicate.
+   * Events for the user appended while the erasure runs are ordered after it and are kept.
+   * Idempotent: a call that rejected or was cut short by a crash is completed by calling again.
+   * Not covered: a model version trained earlier may still hold a vector for the user until the
+   * next retrain replaces it (the engine handles that), and the model registry is a separate port.
+   */
+  eraseUser(userId: string): Promise<ErasureReport>;
 }

@@ -157,4 +157,93 @@ describe('AppendLog', () => {
     expect(tornBytes).toBe(0);
     await again.close();
   });
+
+  it('holds appends during an exclusive section and writes them, in order, to the replaced file', async () => {
+    const file = tempFile();
+    const { log } = await replay(file);
+    await log.append([{ n: 1 }, { n: 2 }]);
+    const applied: number[] = [];
+    const held: Promise<void>[] = [];
+    await log.exclusive(async (locked) => {
+      held.push(log.append([{ n: 3 }], () => applied.push(3)), log.append([{ n: 4 }], () => applied.push(4)));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(applied).toEqual([]); // nothing is written while the section holds the file
+      await locked.replace(['{"n":10}\n']);
+    });
+    await Promise.all(held);
+    expect(applied).toEqual([3, 4]);
+    await log.append([{ n: 5 }]);
+    await log.close();
+    const again = await replay(file);
+    expect(again.records).toEqual([{ n: 10 }, { n: 3 }, { n: 4 }, { n: 5 }]);
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['test.log']);
+    await again.log.close();
+  });
+
+  it('keeps the old file and stays appendable when a replacement fails half-written', async () => {
+    const file = tempFile();
+    const { log } = await replay(file);
+    await log.append([{ n: 1 }]);
+    function* failing(): Iterable<string> {
+      yield '{"n":10}\n'.repeat(200_000); // flushed to the temp file before the failure
+      throw new Error('source failed');
+    }
+    await expect(log.exclusive((locked) => locked.replace(failing()))).rejects.toThrow('source failed');
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['test.log']);
+    await log.append([{ n: 2 }]);
+    await log.close();
+    const again = await replay(file);
+    expect(again.records).toEqual([{ n: 1 }, { n: 2 }]);
+    await again.log.close();
+  });
+
+  it('removes on open a temp file a crash left during a replacement', async () => {
+    const file = tempFile();
+    fs.writeFileSync(file, '{"n":1}\n');
+    fs.writeFileSync(`${file}.tmp`, '{"n":9}\n');
+    const { log, records } = await replay(file);
+    expect(records).toEqual([{ n: 1 }]);
+    expect(fs.existsSync(`${file}.tmp`)).toBe(false);
+    await log.close();
+  });
+
+  it('runs exclusive sections one at a time and closes only after them', async () => {
+    const file = tempFile();
+    const { log } = await replay(file);
+    const order: string[] = [];
+    const section = (name: string, ms: number) =>
+      log.exclusive(async () => {
+        order.push(`${name} start`);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        order.push(`${name} end`);
+      });
+    const first = section('a', 20);
+    const second = section('b', 1);
+    const closing = log.close().then(() => order.push('closed'));
+    await Promise.all([first, second, closing]);
+    expect(order).toEqual(['a start', 'a end', 'b start', 'b end', 'closed']);
+    await expect(log.exclusive(async () => {})).rejects.toThrow(/not open/);
+  });
+
+  it('prepares a replacement while appends go on and installs it with what they added', async () => {
+    const file = tempFile();
+    const { log } = await replay(file);
+    await log.append([{ n: 1 }, { n: 2 }]);
+    const prepared = await log.prepareReplacement(['{"n":20}\n']);
+    await log.append([{ n: 3 }]); // lands in the old file; the caller carries it over
+    await log.exclusive((locked) => locked.install(prepared, ['{"n":30}\n']));
+    await log.append([{ n: 4 }]);
+    await log.close();
+    const again = await replay(file);
+    expect(again.records).toEqual([{ n: 20 }, { n: 30 }, { n: 4 }]);
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['test.log']);
+    await again.log.close();
+
+    const other = await replay(file);
+    const discarded = await other.log.prepareReplacement(['{"n":99}\n']);
+    await other.log.discardReplacement(discarded);
+    await expect(other.log.exclusive((locked) => locked.install(discarded, []))).rejects.toThrow(/not a replacement/);
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['test.log']);
+    await other.log.close();
+  });
 });

@@ -1,6 +1,6 @@
 import { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { exists, fsyncDir, writeFully } from './fs-durability.js';
+import { exists, fsyncDir, writeChunks, writeFully } from './fs-durability.js';
 import { readLines } from './jsonl-reader.js';
 
 // A durable append-only JSONL file with group commit.
@@ -13,6 +13,12 @@ import { readLines } from './jsonl-reader.js';
 // A crash can leave a torn tail: a last line without its "\n" or one that does not parse. It was
 // never acknowledged (its sync never returned), so replay drops it and truncates the file back to
 // the last whole line. Damage anywhere else is not a torn write and is reported, never repaired.
+//
+// `exclusive` holds the writer for a while (appends queue up meanwhile) so the file can be cleared
+// or replaced whole: the replacement is written to `<file>.tmp`, fsynced, renamed over the file and
+// the directory fsynced, so a crash leaves either the old file or the new one. A large replacement
+// is prepared before taking the writer (`prepareReplacement`, appends go on meanwhile) and only
+// completed with what was appended since and installed while appends wait (`LockedLog.install`).
 
 export class LogCorruptError extends Error {
   override name = 'LogCorruptError';
@@ -41,6 +47,30 @@ export interface ReplayResult {
   tornBytes: number;
 }
 
+/** What may be done to the file while `exclusive` holds the writer. */
+export interface LockedLog {
+  /** Empties the file. */
+  clear(): Promise<void>;
+  /**
+   * Makes `lines` (whole "\n"-terminated records) the file's content, crash-atomically. Appends that
+   * queued meanwhile go to the new file once the exclusive section ends.
+   */
+  replace(lines: Iterable<string | Uint8Array>): Promise<void>;
+  /** Like `replace`, for a prepared replacement to which `tail` is added first. */
+  install(replacement: Replacement, tail: Iterable<string | Uint8Array>): Promise<void>;
+}
+
+/** A replacement of the file written (and synced) while appends went on; see `prepareReplacement`. */
+export interface Replacement {
+  /** Bytes written so far. */
+  readonly bytes: number;
+}
+
+interface PreparedFile extends Replacement {
+  handle: fsp.FileHandle;
+  bytes: number;
+}
+
 interface PendingAppend {
   text: string;
   onDurable: (() => void) | undefined;
@@ -57,6 +87,12 @@ export class AppendLog<T> {
   /** Set when a failed write could not be cut back: appending more would corrupt the log. */
   private failure: unknown;
   private closed = false;
+  /** True while an exclusive section holds the writer: the flush loop stops between rounds. */
+  private locked = false;
+  /** The last exclusive section requested; the next one starts after it. */
+  private lockChain: Promise<void> = Promise.resolve();
+  /** The replacement being prepared, if any: it owns the temp file. */
+  private prepared: PreparedFile | undefined;
   /** Write+sync rounds since open; with group commit far fewer than append calls under load. */
   syncs = 0;
 
@@ -78,6 +114,9 @@ export class AppendLog<T> {
    */
   async open(onRecord: (record: T, line: number) => void): Promise<ReplayResult> {
     if (this.handle) throw new Error(`${this.file} is already open`);
+    // Left by a crash during `replace`: the old file is still the log, and the copy may hold records
+    // that were removed from it since.
+    await fsp.rm(this.tempFile, { force: true });
     const created = !(await exists(this.file));
     const handle = await fsp.open(this.file, constants.O_RDWR | constants.O_CREAT, 0o644);
     try {
@@ -136,7 +175,7 @@ export class AppendLog<T> {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (text === '' && !this.flushing) {
+    if (text === '' && !this.flushing && this.queue.length === 0) {
       onDurable?.();
       return Promise.resolve();
     }
@@ -150,7 +189,9 @@ export class AppendLog<T> {
     // Yield once: `flushing` must be assigned before the loop can end (and reset it), and appends
     // made in the same tick join the first write.
     await undefined;
-    while (this.queue.length > 0) {
+    // An exclusive section waits for the round in progress, then has the file to itself; it restarts
+    // the loop for whatever queued meanwhile.
+    while (this.queue.length > 0 && !this.locked) {
       const batch = this.queue;
       this.queue = [];
       const handle = this.handle!;
@@ -190,19 +231,107 @@ export class AppendLog<T> {
     }
   }
 
-  /** Empties the file (after its content was compacted into a snapshot). */
-  async clear(): Promise<void> {
-    await this.flushing;
-    if (!this.handle) throw new LogClosedError(`${this.file} is not open`);
-    await this.handle.truncate(0);
-    await this.handle.datasync();
+  /**
+   * Runs `fn` with the writer held: the write+sync round in progress completes first, appends made
+   * meanwhile wait (in order) and go to the file as it is when `fn` settles. Sections run one at a
+   * time, in call order.
+   */
+  exclusive<R>(fn: (log: LockedLog) => Promise<R>): Promise<R> {
+    if (this.closed || !this.handle) return Promise.reject(new LogClosedError(`${this.file} is not open`));
+    const run = this.lockChain.then(async () => {
+      this.locked = true;
+      try {
+        await this.flushing;
+        if (this.failure) throw this.failure;
+        return await fn({
+          clear: () => this.clearLocked(),
+          replace: async (lines) => this.installLocked(await this.prepareReplacement(lines), []),
+          install: (replacement, tail) => this.installLocked(replacement, tail),
+        });
+      } finally {
+        this.locked = false;
+        if (this.queue.length > 0) this.flushing ??= this.flushLoop();
+      }
+    });
+    this.lockChain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private get tempFile(): string {
+    return `${this.file}.tmp`;
+  }
+
+  private async clearLocked(): Promise<void> {
+    const handle = this.lockedHandle();
+    await handle.truncate(0);
+    await handle.datasync();
     this.size = 0;
+  }
+
+  /**
+   * Writes `lines` to the temp file beside the log and syncs it, while appends go on; the caller
+   * then installs it inside `exclusive` (adding what was appended meanwhile) or discards it. One
+   * replacement at a time.
+   */
+  async prepareReplacement(lines: Iterable<string | Uint8Array>): Promise<Replacement> {
+    if (this.closed || !this.handle) throw new LogClosedError(`${this.file} is not open`);
+    if (this.prepared) throw new Error(`${this.file}: a replacement is already being prepared`);
+    const handle = await fsp.open(this.tempFile, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
+    const prepared: PreparedFile = { handle, bytes: 0 };
+    this.prepared = prepared;
+    try {
+      prepared.bytes = await writeChunks(handle, lines);
+      await handle.sync();
+    } catch (error) {
+      await this.discardReplacement(prepared);
+      throw error;
+    }
+    return prepared;
+  }
+
+  /** Deletes a prepared replacement that will not be installed; nothing when it was installed. */
+  async discardReplacement(replacement: Replacement): Promise<void> {
+    if (this.prepared !== replacement) return;
+    this.prepared = undefined;
+    await (replacement as PreparedFile).handle.close().catch(() => {});
+    await fsp.rm(this.tempFile, { force: true }).catch(() => {});
+  }
+
+  private async installLocked(replacement: Replacement, tail: Iterable<string | Uint8Array>): Promise<void> {
+    const old = this.lockedHandle();
+    if (this.prepared !== replacement) throw new Error(`${this.file}: not a replacement prepared for this log`);
+    const prepared = replacement as PreparedFile;
+    const { handle } = prepared;
+    try {
+      prepared.bytes = await writeChunks(handle, tail, prepared.bytes);
+      await handle.sync();
+      await fsp.rename(this.tempFile, this.file);
+    } catch (error) {
+      await this.discardReplacement(prepared);
+      throw error;
+    }
+    // The name now points at the new file: appends must go there from here on, whatever follows.
+    this.prepared = undefined;
+    this.handle = handle;
+    this.size = prepared.bytes;
+    await old.close().catch(() => {});
+    await fsyncDir(path.dirname(this.file));
+  }
+
+  private lockedHandle(): fsp.FileHandle {
+    if (!this.locked || !this.handle) throw new Error(`${this.file}: only inside exclusive()`);
+    return this.handle;
   }
 
   /** Waits for queued appends, then closes the file. */
   async close(): Promise<void> {
     this.closed = true;
+    await this.lockChain;
     await this.flushing;
+    if (this.prepared) await this.discardReplacement(this.prepared);
     const handle = this.handle;
     this.handle = undefined;
     await handle?.close();

@@ -1,37 +1,143 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import type { AppendResult, EventLog, InteractionEvent } from '@recsys/core';
-import { AppendLog, type ReplayResult } from './append-log.js';
+import { AppendLog, type Replacement, type ReplayResult } from './append-log.js';
 
 // The event log: a durable JSONL file (events.log) plus in-memory indexes rebuilt from it on open:
 // every event in append order, each user's events, and the set of event ids for deduplication.
+//
+// Erasing a user rewrites the file without their events in two steps (see AppendLog): the events
+// acknowledged so far, less the user's, are copied to a temp file while appends go on; then, while
+// appends wait, the ones appended meanwhile are added and the copy is renamed over the log.
+// The erased event ids are kept so that a client retrying an erased event gets "duplicate" instead
+// of silently storing it again; as digests, since clients may build ids from user ids. They are in
+// erased-event-ids.log, one record per erasure:
+//   {"op":"erase","ids":[digest, ...]}   written and synced before the rewrite: the erasure is committed
+//   {"op":"done"}                        written after it
+// An open that finds an erase record without its done record (a crash in between) drops those
+// events while replaying and finishes the rewrite, so a crash leaves the old log or the new one and
+// an erasure once committed is never undone.
 
 export interface EventReplayResult extends ReplayResult {
   /** Records skipped on replay because their event_id was already in the log (hand-edited logs). */
   duplicates: number;
+  /** Events of an erasure a crash interrupted, removed on open. */
+  erased: number;
+}
+
+export type ErasureRecord = { op: 'erase'; ids: string[] } | { op: 'done' };
+
+export const ERASED_EVENT_IDS_FILE = 'erased-event-ids.log';
+
+/** The form an erased event id is kept in: a 132-bit SHA-256 prefix, not the id itself. */
+export function erasedEventIdDigest(eventId: string): string {
+  return createHash('sha256').update(eventId, 'utf8').digest('base64url').slice(0, 22);
 }
 
 export class EmbeddedEventLog implements EventLog {
   private readonly log: AppendLog<InteractionEvent>;
+  private readonly erasedLog: AppendLog<ErasureRecord>;
   private readonly seen = new Set<string>();
+  /** Digests of erased event ids. */
+  private readonly erased = new Set<string>();
   /** Ids being written right now, with the write that carries them: a concurrent retry waits on it. */
   private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly ordered: InteractionEvent[] = [];
+  /** Replaced, not changed in place, by an erasure: a scan in progress keeps the array it started on. */
+  private ordered: InteractionEvent[] = [];
   private readonly byUser = new Map<string, InteractionEvent[]>();
+  /** The last erasure requested: erasures run one at a time. */
+  private erasing: Promise<unknown> = Promise.resolve();
 
-  constructor(file: string) {
+  /** `erasedIdsFile` defaults to erased-event-ids.log beside `file`. */
+  constructor(file: string, erasedIdsFile = path.join(path.dirname(file), ERASED_EVENT_IDS_FILE)) {
     this.log = new AppendLog<InteractionEvent>(file);
+    this.erasedLog = new AppendLog<ErasureRecord>(erasedIdsFile);
   }
 
   async open(): Promise<EventReplayResult> {
+    // Digests of the last erasure when a crash kept it from finishing.
+    let unfinished = new Set<string>();
+    const erasures = await this.erasedLog.open((record) => {
+      checkErasureRecord(record);
+      if (record.op === 'done') {
+        unfinished = new Set();
+        return;
+      }
+      unfinished = new Set(record.ids);
+      for (const id of record.ids) this.erased.add(id);
+    });
     let duplicates = 0;
+    let erased = 0;
     const result = await this.log.open((record) => {
       checkEvent(record, 'record');
       if (this.seen.has(record.event_id)) {
         duplicates++;
         return;
       }
+      if (unfinished.size > 0 && unfinished.has(erasedEventIdDigest(record.event_id))) {
+        erased++;
+        return;
+      }
       this.index(record);
     });
-    return { ...result, duplicates };
+    if (unfinished.size > 0) {
+      await this.log.exclusive(async (log) => {
+        if (erased > 0) await log.replace(eventLines(this.ordered, 0, this.ordered.length));
+        await this.erasedLog.append([{ op: 'done' }]);
+      });
+    }
+    return { records: result.records, tornBytes: result.tornBytes + erasures.tornBytes, duplicates, erased };
+  }
+
+  /**
+   * Removes every event of the user, from memory and from the file, and returns how many. The file
+   * is rewritten without them (temp file, fsync, rename, directory fsync). Appends go on while the
+   * bulk of it is copied and wait only for the last step; those go to the new file afterwards, in
+   * order. `onErased` runs once memory no longer holds the events and before any waiting append is
+   * applied (even when the user had none): the place to correct state derived from the log, which
+   * then matches `all()` exactly. A rejected call may have removed the events or not; calling again
+   * completes it.
+   */
+  eraseUser(userId: string, onErased?: () => void): Promise<number> {
+    try {
+      checkUserId(userId, 'userId');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const run = this.erasing.then(() => this.erase(userId, onErased));
+    this.erasing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async erase(userId: string, onErased: (() => void) | undefined): Promise<number> {
+    // Erasures are serialised and only they replace `ordered`, so the array copied here is the one
+    // that has grown by the time the writer is held.
+    const events = this.ordered;
+    const copied = events.length;
+    let prepared: Replacement | undefined;
+    if (this.byUser.has(userId)) prepared = await this.log.prepareReplacement(eventLines(events, 0, copied, userId));
+    try {
+      return await this.log.exclusive(async (log) => {
+        const theirs = this.byUser.get(userId) ?? [];
+        if (theirs.length > 0) {
+          const ids = theirs.map((event) => erasedEventIdDigest(event.event_id));
+          // From here the erasure is committed: an open after a crash finishes it.
+          await this.erasedLog.append([{ op: 'erase', ids }]);
+          if (prepared) await log.install(prepared, eventLines(events, copied, events.length, userId));
+          else await log.replace(eventLines(events, 0, events.length, userId)); // their first event came meanwhile
+          prepared = undefined;
+          this.ordered = events.filter((event) => event.user_id !== userId);
+          this.byUser.delete(userId);
+          for (const event of theirs) this.seen.delete(event.event_id);
+          for (const id of ids) this.erased.add(id);
+        }
+        onErased?.();
+        if (theirs.length > 0) await this.erasedLog.append([{ op: 'done' }]);
+        return theirs.length;
+      });
+    } finally {
+      if (prepared) await this.log.discardReplacement(prepared);
+    }
   }
 
   async append(events: InteractionEvent[]): Promise<AppendResult> {
@@ -44,7 +150,7 @@ export class EmbeddedEventLog implements EventLog {
     for (const event of events) {
       const id = event.event_id;
       const inFlight = this.inFlight.get(id);
-      if (this.seen.has(id) || batchIds.has(id) || inFlight) {
+      if (this.seen.has(id) || batchIds.has(id) || inFlight || this.wasErased(id)) {
         duplicates.push(id);
         // The first copy is still being written: this call must not resolve before it is durable.
         if (inFlight) concurrentWrites.add(inFlight);
@@ -72,6 +178,7 @@ export class EmbeddedEventLog implements EventLog {
     return { accepted, duplicates };
   }
 
+  /** False for an erased event: it is not in the log, though `append` reports a retry of it as a duplicate. */
   async has(eventId: string): Promise<boolean> {
     return this.seen.has(eventId);
   }
@@ -82,8 +189,9 @@ export class EmbeddedEventLog implements EventLog {
 
   /** Events acknowledged when the scan started, in append order. */
   async *scan(): AsyncIterable<InteractionEvent> {
-    const end = this.ordered.length;
-    for (let i = 0; i < end; i++) yield this.ordered[i]!;
+    const events = this.ordered;
+    const end = events.length;
+    for (let i = 0; i < end; i++) yield events[i]!;
   }
 
   async forUser(userId: string): Promise<InteractionEvent[]> {
@@ -101,11 +209,15 @@ export class EmbeddedEventLog implements EventLog {
 
   /** False once a failed write left the log unable to take appends. */
   get writable(): boolean {
-    return !this.log.failed;
+    return !this.log.failed && !this.erasedLog.failed;
   }
 
-  close(): Promise<void> {
-    return this.log.close();
+  async close(): Promise<void> {
+    await Promise.all([this.log.close(), this.erasedLog.close()]);
+  }
+
+  private wasErased(eventId: string): boolean {
+    return this.erased.size > 0 && this.erased.has(erasedEventIdDigest(eventId));
   }
 
   private index(event: InteractionEvent): void {
@@ -115,6 +227,25 @@ export class EmbeddedEventLog implements EventLog {
     if (list) list.push(event);
     else this.byUser.set(event.user_id, [event]);
   }
+}
+
+/** Log lines of `events[from, to)`, without those of `skipUser`. */
+function* eventLines(events: readonly InteractionEvent[], from: number, to: number, skipUser?: string): Iterable<string> {
+  for (let i = from; i < to; i++) {
+    const event = events[i]!;
+    if (event.user_id !== skipUser) yield JSON.stringify(event) + '\n';
+  }
+}
+
+function checkErasureRecord(record: ErasureRecord): void {
+  if (record?.op === 'done') return;
+  if (record?.op !== 'erase' || !Array.isArray(record.ids) || !record.ids.every((id) => typeof id === 'string')) {
+    throw new Error('expected {"op":"erase","ids":[...]} or {"op":"done"}');
+  }
+}
+
+function checkUserId(userId: unknown, where: string): void {
+  if (typeof userId !== 'string' || userId === '') throw new TypeError(`${where} must be a non-empty string`);
 }
 
 function checkEvent(event: InteractionEvent, where: string): void {

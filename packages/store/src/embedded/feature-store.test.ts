@@ -110,4 +110,38 @@ describe('EmbeddedFeatureStore', () => {
     for await (const [userId, items] of store.allUsers()) users[userId] = items.map((f) => f.item_id);
     expect(users).toEqual({ a: ['m'], b: ['m', 'n'] });
   });
+
+  it('erases a user and leaves every item as a store that never saw the user has it', async () => {
+    const events = [
+      event('1', 'gone', 'first', 'save', { at: 0 }), // the erased user's event starts the item's trend
+      event('2', 'a', 'first', 'complete', { at: 2 * DAY }),
+      event('3', 'a', 'latest', 'complete', { at: DAY }),
+      event('4', 'gone', 'latest', 'rewatch', { at: 9 * DAY }), // and is the item's latest
+      event('5', 'gone', 'only', 'complete', { at: 3 * DAY }), // the only user of the item
+      event('6', 'b', 'latest', 'rate', { rating: 1, at: 4 * DAY }),
+      event('7', 'gone', 'neg', 'skip', { at: 5 * DAY }),
+      event('8', 'b', 'neg', 'click', { at: 6 * DAY }),
+      event('9', 'b', 'untouched', 'dwell', { dwell_seconds: 60, at: DAY }),
+    ];
+    const store = new EmbeddedFeatureStore({ trendingHalfLifeMs: HALF_LIFE });
+    await store.record(events);
+    const remaining = events.filter((e) => e.user_id !== 'gone');
+    const never = new EmbeddedFeatureStore({ trendingHalfLifeMs: HALF_LIFE });
+    await never.record(remaining);
+    const before = await item(store, 'latest');
+
+    expect(store.eraseUser('gone', remaining)).toBe(4);
+    const byId = (features: { item_id: string }[]) => [...features].sort((x, y) => x.item_id.localeCompare(y.item_id));
+    expect(byId(await store.items())).toEqual(byId(await never.items()));
+    expect(await item(store, 'only')).toBeUndefined();
+    expect((await item(store, 'latest'))?.trending_at).toBe(atMs(DAY)); // b's 1-star rating adds no trend
+    expect(before?.trending_at).toBe(atMs(9 * DAY));
+    expect(await store.userItems('gone')).toEqual([]);
+    expect(await store.userItems('a')).toEqual(await never.userItems('a'));
+    expect(await store.userItems('b')).toEqual(await never.userItems('b'));
+    const users: string[] = [];
+    for await (const [userId] of store.allUsers()) users.push(userId);
+    expect(users).toEqual(['a', 'b']);
+    expect(store.eraseUser('gone', remaining)).toBe(0);
+  });
 });

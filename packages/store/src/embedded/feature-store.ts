@@ -71,6 +71,30 @@ export class EmbeddedFeatureStore implements FeatureStore {
     }
   }
 
+  /**
+   * Forgets the user: drops their user-item features and recomputes the counters of every item they
+   * touched from `remaining` (the event log without the user's events, in log order), so each item
+   * ends exactly as a store that never saw the user would have it: gone when only this user touched
+   * it, `trending_at` back at the other users' latest event. Returns the user-item features removed.
+   */
+  eraseUser(userId: string, remaining: Iterable<InteractionEvent>): number {
+    const items = this.users.get(userId);
+    if (!items) return 0;
+    this.users.delete(userId);
+    const touched = new Set(items.keys());
+    // Only the touched items change, and only their events are folded again (one pass over the log).
+    const rebuilt = new EmbeddedFeatureStore({ trendingHalfLifeMs: this.trendingHalfLifeMs });
+    for (const event of remaining) {
+      if (event.item_id !== undefined && touched.has(event.item_id) && event.user_id !== userId) rebuilt.foldOne(event);
+    }
+    for (const itemId of touched) {
+      const feature = rebuilt.itemFeatures.get(itemId);
+      if (feature) this.itemFeatures.set(itemId, feature);
+      else this.itemFeatures.delete(itemId);
+    }
+    return items.size;
+  }
+
   private foldOne(event: InteractionEvent): void {
     const itemId = event.item_id;
     const signal = feedbackSignal(event);

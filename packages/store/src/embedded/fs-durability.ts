@@ -23,35 +23,47 @@ export async function writeFully(handle: fsp.FileHandle, bytes: Uint8Array, posi
   }
 }
 
+/**
+ * Writes `chunks` to `handle` from `start` and returns the position after them. Text is buffered
+ * into ~1 MB writes: one write per record would be slow for large files.
+ */
+export async function writeChunks(
+  handle: fsp.FileHandle,
+  chunks: Iterable<string | Uint8Array>,
+  start = 0,
+): Promise<number> {
+  let position = start;
+  let pending: string[] = [];
+  let pendingLength = 0;
+  const flushText = async () => {
+    if (pending.length === 0) return;
+    const bytes = Buffer.from(pending.join(''), 'utf8');
+    pending = [];
+    pendingLength = 0;
+    await writeFully(handle, bytes, position);
+    position += bytes.byteLength;
+  };
+  for (const chunk of chunks) {
+    if (typeof chunk === 'string') {
+      pending.push(chunk);
+      pendingLength += chunk.length;
+      if (pendingLength >= 1 << 20) await flushText();
+    } else {
+      await flushText();
+      await writeFully(handle, chunk, position);
+      position += chunk.byteLength;
+    }
+  }
+  await flushText();
+  return position;
+}
+
 /** Writes `chunks` to `file` via a temp file that is fsynced and then renamed over it. */
 export async function writeFileAtomic(file: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
   const temp = `${file}.tmp`;
   const handle = await fsp.open(temp, 'w');
   try {
-    let position = 0;
-    let pending: string[] = [];
-    let pendingLength = 0;
-    // Text is buffered into ~1 MB writes: one write per record would be slow for large snapshots.
-    const flushText = async () => {
-      if (pending.length === 0) return;
-      const bytes = Buffer.from(pending.join(''), 'utf8');
-      pending = [];
-      pendingLength = 0;
-      await writeFully(handle, bytes, position);
-      position += bytes.byteLength;
-    };
-    for (const chunk of chunks) {
-      if (typeof chunk === 'string') {
-        pending.push(chunk);
-        pendingLength += chunk.length;
-        if (pendingLength >= 1 << 20) await flushText();
-      } else {
-        await flushText();
-        await writeFully(handle, chunk, position);
-        position += chunk.byteLength;
-      }
-    }
-    await flushText();
+    await writeChunks(handle, chunks);
     await handle.sync();
   } finally {
     await handle.close();

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Artifacts, ModelRecord, ModelRegistry, ModelStatus } from '@recsys/core';
+import { type ActivationListener, ActivationListeners } from '../activation-listeners.js';
 import { fsyncDir, writeFileAtomic, writeFully } from './fs-durability.js';
 
 // Model versions on disk:
@@ -65,6 +66,7 @@ export class EmbeddedModelRegistry implements ModelRegistry {
   private writes: Promise<unknown> = Promise.resolve();
   /** Version folders that could not be read on load (skipped, left on disk for inspection). */
   readonly unreadable: string[] = [];
+  private readonly activations = new ActivationListeners();
 
   constructor(options: EmbeddedModelRegistryOptions) {
     this.dir = path.resolve(options.dir);
@@ -159,8 +161,14 @@ export class EmbeddedModelRegistry implements ModelRegistry {
       const file: RegistryFile = { format: 1, active: version };
       await writeFileAtomic(path.join(this.dir, 'registry.json'), [JSON.stringify(file) + '\n']);
       this.active = version;
+      this.activations.notify(version);
       return this.toRecord(this.models.get(version)!);
     });
+  }
+
+  /** Calls `listener` with every version activated through this instance from now on; returns the unsubscribe. */
+  onActivated(listener: ActivationListener): () => void {
+    return this.activations.add(listener);
   }
 
   private async require(version: string): Promise<StoredModel> {

@@ -11,6 +11,10 @@ import { readLines } from './jsonl-reader.js';
 //
 // A crash between the rename and the emptying of the log replays the old log over the new
 // snapshot, so ops must be idempotent (upserting a whole record, setting a field) — they are here.
+//
+// Compaction also removes data: an op that erases a record is followed by a compaction, after which
+// neither file holds the record. A crash before that leaves the erasing op in the log; replaying it
+// sets `mustCompact`, so the open compacts at once.
 
 export class SnapshotCorruptError extends Error {
   override name = 'SnapshotCorruptError';
@@ -29,6 +33,8 @@ export interface SnapshotLogOptions<Op, Rec> {
   apply(op: Op): void;
   /** The current state as snapshot records. */
   snapshot(): Iterable<Rec>;
+  /** True when the replayed ops must not stay on disk (they erase data): open compacts at once. */
+  mustCompact?(): boolean;
 }
 
 export interface SnapshotLogOpenResult {
@@ -60,7 +66,7 @@ export class SnapshotLog<Op, Rec> {
     const snapshotRecords = await this.loadSnapshot();
     const { records: replayedOps, tornBytes } = await this.log.open((op) => this.options.apply(op));
     let compacted = false;
-    if (replayedOps >= this.options.compactAfterOps) {
+    if (replayedOps >= this.options.compactAfterOps || (replayedOps > 0 && this.options.mustCompact?.())) {
       await this.compact();
       compacted = true;
     }
@@ -72,12 +78,17 @@ export class SnapshotLog<Op, Rec> {
     return this.log.append(ops, () => ops.forEach((op) => this.options.apply(op)));
   }
 
-  /** Writes the current state as the snapshot and empties the op log. */
-  async compact(): Promise<void> {
-    const records = [...this.options.snapshot()];
-    const header: SnapshotHeader = { snapshot: this.options.name, format: SNAPSHOT_FORMAT, records: records.length };
-    await writeFileAtomic(this.snapshotFile, lines(header, records));
-    await this.log.clear();
+  /**
+   * Writes the current state as the snapshot and empties the op log. Commits made meanwhile wait and
+   * go to the emptied log, so none is lost between the snapshot and the emptying.
+   */
+  compact(): Promise<void> {
+    return this.log.exclusive(async (log) => {
+      const records = [...this.options.snapshot()];
+      const header: SnapshotHeader = { snapshot: this.options.name, format: SNAPSHOT_FORMAT, records: records.length };
+      await writeFileAtomic(this.snapshotFile, lines(header, records));
+      await log.clear();
+    });
   }
 
   /** False once a failed write left the op log unable to take appends. */

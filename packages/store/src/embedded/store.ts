@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { Store } from '@recsys/core';
+import type { ErasureReport, Store } from '@recsys/core';
 import { EmbeddedCatalogStore } from './catalog-store.js';
 import { lockDataDir } from './dir-lock.js';
 import { EmbeddedEventLog } from './event-log.js';
@@ -9,6 +9,7 @@ import { EmbeddedUserStore } from './user-store.js';
 
 // The all-in-one store: everything in memory, made durable under one data directory:
 //   events.log                      append-only event log (JSONL), the source of every model
+//   erased-event-ids.log            digests of erased event ids (no user data), so retries stay erased
 //   catalog.log, catalog.snapshot.jsonl   catalogue op log and its compacted snapshot
 //   users.log, users.snapshot.jsonl       user preferences op log and its compacted snapshot
 //   LOCK                            pid of the process that has the directory open
@@ -16,6 +17,10 @@ import { EmbeddedUserStore } from './user-store.js';
 //
 // Writes resolve only once durable. Features are not fed by `events.append`: like with any Store,
 // the caller passes the events that append accepted to `features.record`.
+//
+// `eraseUser` removes a user from all of it: the event log is rewritten without their events, the
+// preference log compacted without their preferences, their features dropped and the counters of
+// the items they touched recomputed from the remaining events.
 
 export interface EmbeddedStoreOptions {
   dataDir: string;
@@ -36,6 +41,8 @@ export interface EmbeddedStoreOpenReport {
   tornBytes: number;
   /** Logs compacted into snapshots during this open. */
   compacted: string[];
+  /** Events removed on open to finish an erasure that a crash interrupted. */
+  erasedEvents: number;
   durationMs: number;
 }
 
@@ -51,6 +58,8 @@ export class EmbeddedStore implements Store {
   private releaseLock: (() => Promise<void>) | undefined;
   private isOpen = false;
   private closed = false;
+  /** The last erasure requested: erasures run one at a time. */
+  private erasing: Promise<unknown> = Promise.resolve();
 
   constructor(options: EmbeddedStoreOptions) {
     this.dataDir = path.resolve(options.dataDir);
@@ -79,11 +88,12 @@ export class EmbeddedStore implements Store {
       const catalog = await this.catalog.open();
       const users = await this.users.open();
       this.openReport = {
-        events: events.records - events.duplicates,
+        events: events.records - events.duplicates - events.erased,
         items: await this.catalog.count(),
         users: (await this.users.userIds()).length,
         tornBytes: events.tornBytes + catalog.tornBytes + users.tornBytes,
         compacted: [...(catalog.compacted ? ['catalog'] : []), ...(users.compacted ? ['users'] : [])],
+        erasedEvents: events.erased,
         durationMs: Math.round(performance.now() - started),
       };
     } catch (error) {
@@ -98,7 +108,31 @@ export class EmbeddedStore implements Store {
   async close(): Promise<void> {
     this.isOpen = false;
     this.closed = true;
+    await this.erasing;
     await this.closeParts();
+  }
+
+  /**
+   * Erases the user from the events, preferences and features, each durably, and resolves with what
+   * was removed. Features are corrected while event appends are held, so callers must record
+   * accepted events right after `events.append` resolves (as they do): an event appended before the
+   * erasure but recorded after it would be counted twice on the items the user touched.
+   * Erased event ids are kept as digests in erased-event-ids.log; other users' `friends` lists that
+   * name the user are kept.
+   */
+  eraseUser(userId: string): Promise<ErasureReport> {
+    if (typeof userId !== 'string' || userId === '') return Promise.reject(new TypeError('userId must be a non-empty string'));
+    if (!this.isOpen) return Promise.reject(new Error('the store is not open'));
+    const run = this.erasing.then(async (): Promise<ErasureReport> => {
+      let features = 0;
+      const events = await this.events.eraseUser(userId, () => {
+        features = this.features.eraseUser(userId, this.events.all());
+      });
+      const preferences = await this.users.erase(userId);
+      return { user_id: userId, events, preferences, features };
+    });
+    this.erasing = run.catch(() => undefined);
+    return run;
   }
 
   /** True when the store is open, its logs take appends and a file can be created in the data directory. */

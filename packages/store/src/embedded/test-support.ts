@@ -30,3 +30,15 @@ export function event(
 export function atMs(offset: number): number {
   return BASE + offset;
 }
+
+/** Files under `dir` (recursively) whose bytes contain `needle`, as paths relative to `dir`. */
+export function filesContaining(dir: string, needle: string): string[] {
+  const bytes = Buffer.from(needle, 'utf8');
+  const found: string[] = [];
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    if (fs.readFileSync(file).includes(bytes)) found.push(path.relative(dir, file));
+  }
+  return found;
+}

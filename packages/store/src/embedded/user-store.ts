@@ -3,12 +3,11 @@ import { SnapshotLog, type SnapshotLogOpenResult } from './snapshot-log.js';
 
 // User preferences in memory, made durable by an op log (users.log) compacted into
 // users.snapshot.jsonl. Setting preferences replaces them whole, so replay is idempotent.
+// Erasing a user logs an `erase` op and then compacts, so neither file keeps their preferences.
 
-export interface UserPreferencesOp {
-  op: 'set';
-  user_id: string;
-  preferences: UserPreferences;
-}
+export type UserPreferencesOp =
+  | { op: 'set'; user_id: string; preferences: UserPreferences }
+  | { op: 'erase'; user_id: string };
 
 export interface UserPreferencesRecord {
   user_id: string;
@@ -25,6 +24,8 @@ export interface UserStoreOptions {
 export class EmbeddedUserStore implements UserStore {
   private readonly preferences = new Map<string, UserPreferences>();
   private readonly state: SnapshotLog<UserPreferencesOp, UserPreferencesRecord>;
+  /** An erase op was applied; read at open, where it means the op log still holds erased data. */
+  private erasedSinceCompaction = false;
 
   constructor(private readonly options: UserStoreOptions) {
     this.state = new SnapshotLog<UserPreferencesOp, UserPreferencesRecord>({
@@ -32,11 +33,9 @@ export class EmbeddedUserStore implements UserStore {
       name: 'users',
       compactAfterOps: options.compactAfterOps,
       restore: (record) => this.set(record),
-      apply: (op) => {
-        if (op?.op !== 'set') throw new Error(`unknown user op ${JSON.stringify((op as { op?: unknown })?.op)}`);
-        this.set(op);
-      },
+      apply: (op) => this.apply(op),
       snapshot: () => this.records(),
+      mustCompact: () => this.erasedSinceCompaction,
     });
   }
 
@@ -63,10 +62,38 @@ export class EmbeddedUserStore implements UserStore {
     await this.state.commit([{ op: 'set', user_id: userId, preferences: { ...preferences } }]);
   }
 
+  /**
+   * Removes the user's preferences from memory and from disk: the erase op is made durable first
+   * (a crash after it completes the erasure on the next open), then the log is compacted without
+   * them. False when the user had no preferences (nothing is written then).
+   */
+  async erase(userId: string): Promise<boolean> {
+    checkUserId(userId, 'userId');
+    if (!this.preferences.has(userId)) return false;
+    await this.state.commit([{ op: 'erase', user_id: userId }]);
+    await this.state.compact();
+    return true;
+  }
+
   async userIds(): Promise<string[]> {
     const ids = new Set(this.preferences.keys());
     for (const id of this.options.eventUserIds?.() ?? []) ids.add(id);
     return [...ids];
+  }
+
+  private apply(op: UserPreferencesOp): void {
+    switch (op?.op) {
+      case 'set':
+        this.set(op);
+        return;
+      case 'erase':
+        checkUserId(op.user_id, 'user_id');
+        this.preferences.delete(op.user_id);
+        this.erasedSinceCompaction = true;
+        return;
+      default:
+        throw new Error(`unknown user op ${JSON.stringify((op as { op?: unknown })?.op)}`);
+    }
   }
 
   private set(record: UserPreferencesRecord): void {

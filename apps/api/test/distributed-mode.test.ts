@@ -1,0 +1,85 @@
+// The distributed mode end to end: API replicas (in this process) and a worker process sharing a
+// real Redis. Retrains requested through the API run in the worker; replicas see each other's data.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type RedisTestServer, startRedisServer } from '@recsys/store/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createDistributedService, type DistributedService } from '../src/distributed-service.js';
+import { audienceEvents, testCatalogue } from './support/fixtures.js';
+import { call, waitForJob } from './support/http.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const keyPrefix = `test:${randomUUID().slice(0, 8)}:`;
+
+let server: RedisTestServer;
+let worker: ChildProcess | undefined;
+let workerOutput = '';
+let trained: string | undefined;
+const replicas: { service: DistributedService; baseUrl: string }[] = [];
+
+async function startReplica(): Promise<{ service: DistributedService; baseUrl: string }> {
+  const config = loadConfig({ RECSYS_DEMO: '0', LOG_LEVEL: 'silent' });
+  const service = await createDistributedService(config, { url: server.url, keyPrefix });
+  const baseUrl = await service.app.listen({ host: '127.0.0.1', port: 0 });
+  const replica = { service, baseUrl };
+  replicas.push(replica);
+  return replica;
+}
+
+beforeAll(async () => {
+  server = await startRedisServer();
+});
+afterAll(async () => {
+  for (const { service } of replicas) await service.close();
+  if (worker && worker.exitCode === null) {
+    const exited = new Promise((resolve) => worker!.once('exit', resolve));
+    worker.kill('SIGTERM');
+    await exited;
+  }
+  await server?.stop();
+});
+
+describe('distributed mode', () => {
+  it('serves what one replica stored from another, and trains in the worker on request', async () => {
+    const first = await startReplica();
+    const second = await startReplica();
+    expect((await call(first.baseUrl, 'PUT', '/v1/items', { items: testCatalogue() })).status).toBe(200);
+    expect((await call(second.baseUrl, 'POST', '/v1/events', { events: audienceEvents() })).status).toBe(202);
+    expect((await call(second.baseUrl, 'GET', '/readyz')).status).toBe(200);
+    expect((await call(first.baseUrl, 'GET', '/v1/users/anime-fan-1/export')).body.events.length).toBeGreaterThan(0);
+
+    worker = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, REDIS_URL: server.url, RECSYS_KEY_PREFIX: keyPrefix, RECSYS_TRAIN_ON_START: '0', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    worker.stdout!.on('data', (chunk: Buffer) => (workerOutput += chunk.toString()));
+    worker.stderr!.on('data', (chunk: Buffer) => (workerOutput += chunk.toString()));
+
+    const job = await call(first.baseUrl, 'POST', '/v1/models/retrain', {});
+    expect(job.status).toBe(202);
+    expect(job.body.job_id).toMatch(/^retrain:/);
+    const done = await waitForJob(second.baseUrl, job.body.job_id, 60_000); // any replica can answer
+    expect(done, workerOutput).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(done.result.activated).toBe(true);
+
+    const models = await call(second.baseUrl, 'GET', '/v1/models');
+    expect(models.body.models.map((m: { version: string; status: string }) => [m.version, m.status])).toEqual([
+      [done.result.version, 'active'],
+    ]);
+    trained = done.result.version;
+  });
+
+  it('hot-swaps every replica to a version activated elsewhere within a second', async () => {
+    expect(trained).toBeDefined();
+    for (const { baseUrl } of replicas) {
+      await expect.poll(async () => (await call(baseUrl, 'GET', '/v1/models')).body.active_version, { timeout: 1000 }).toBe(trained);
+      const served = await call(baseUrl, 'GET', '/v1/users/anime-fan-1/recommendations?limit=3');
+      expect(served.body.model_version).toBe(trained);
+      expect(served.body.degraded).toBe(false);
+    }
+  });
+});
