@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { InteractionEvent, Item } from '@recsys/core';
+import type { InteractionEvent, Item, Store } from '@recsys/core';
 import { InProcessJobRunner } from '@recsys/jobs';
 import { createEmbeddedModelRegistry, createEmbeddedStore } from '@recsys/store';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EngineOptions, RecommendationEngine } from './engine.js';
+import { type EngineOptions, RecommendationEngine, StoreUnavailableError } from './engine.js';
 
 const item = (id: string, genre: string): Item => ({
   item_id: id,
@@ -41,9 +41,9 @@ describe('RecommendationEngine', () => {
     for (const fn of cleanup.splice(0)) await fn();
   });
 
-  async function setup(options: Partial<EngineOptions> = {}) {
+  async function setup(options: Partial<EngineOptions> = {}, wrap: (store: Store) => Store = (store) => store) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-'));
-    const s = createEmbeddedStore({ dataDir: dir });
+    const s = wrap(createEmbeddedStore({ dataDir: dir }));
     await s.open();
     const jobs = new InProcessJobRunner();
     const engine = new RecommendationEngine(
@@ -107,5 +107,44 @@ describe('RecommendationEngine', () => {
     const models = await engine.listModels();
     expect(models.find((m) => m.version === second.version)!.status).toBe('rejected');
     expect(models.find((m) => m.version === first.version)!.status).toBe('active');
+  });
+
+  it('answers degraded from the last loaded state when the store cannot be read, and refuses writes with a retryable error', async () => {
+    let down = false;
+    // The store as seen through a connection that can drop: every call fails while it is down.
+    const flaky = (store: Store): Store => {
+      const guard = <T extends object>(target: T): T =>
+        new Proxy(target, {
+          get(object, key, receiver) {
+            const value = Reflect.get(object, key, receiver);
+            if (typeof value !== 'function') return value;
+            return (...args: unknown[]) => {
+              if (down && key !== 'close') return Promise.reject(new Error('connection lost'));
+              return value.apply(object, args);
+            };
+          },
+        });
+      return Object.assign(guard(store), {
+        catalog: guard(store.catalog),
+        events: guard(store.events),
+        users: guard(store.users),
+        features: guard(store.features),
+      });
+    };
+    const engine = await setup({ servingStateMaxAgeMs: 0, userStateMaxAgeMs: 0 }, flaky);
+    await engine.ingestEvents(audience());
+    await train(engine);
+    const healthy = await engine.recommend({ user_id: 'war-fan-1', limit: 5 });
+    expect(healthy.degraded).toBe(false);
+
+    down = true;
+    const degraded = await engine.recommend({ user_id: 'war-fan-1', limit: 5 });
+    expect(degraded.degraded).toBe(true);
+    expect(degraded.items).toHaveLength(5);
+    expect(degraded.model_version).toBe(healthy.model_version);
+    await expect(engine.ingestEvents([watch('war-fan-1', 'war-3')])).rejects.toBeInstanceOf(StoreUnavailableError);
+
+    down = false;
+    expect((await engine.recommend({ user_id: 'war-fan-1', limit: 5 })).degraded).toBe(false);
   });
 });

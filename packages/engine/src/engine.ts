@@ -90,6 +90,11 @@ export class UnknownModelVersionError extends Error {
   override name = 'UnknownModelVersionError';
 }
 
+/** A write could not reach the store: nothing of it was acknowledged, the caller may retry. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}
+
 /**
  * The application core shared by every run mode: ingestion, recommendation, similar items and
  * model lifecycle over the ports. Apps wire adapters in and expose it over HTTP or queues.
@@ -164,7 +169,7 @@ export class RecommendationEngine {
   // ---- catalogue ---------------------------------------------------------------------------
 
   async upsertItems(items: Item[]): Promise<void> {
-    await this.store.catalog.upsert(items);
+    await this.write(() => this.store.catalog.upsert(items));
     this.serving.catalogChanged();
   }
 
@@ -184,10 +189,10 @@ export class RecommendationEngine {
   async ingestEvents(events: InteractionEvent[]): Promise<AppendResult> {
     const receivedAt = new Date(this.now()).toISOString();
     const stamped = events.map((event) => ({ ...event, received_at: receivedAt }));
-    const result = await this.store.events.append(stamped);
+    const result = await this.write(() => this.store.events.append(stamped));
     if (result.accepted.length > 0) {
       const fresh = acceptedEvents(stamped, result);
-      await this.store.features.record(fresh);
+      await this.write(() => this.store.features.record(fresh));
       for (const event of fresh) this.users.invalidate(event.user_id);
       this.serving.eventsRecorded(fresh.length);
     }
@@ -195,7 +200,7 @@ export class RecommendationEngine {
   }
 
   async setPreferences(userId: string, preferences: UserPreferences): Promise<void> {
-    await this.store.users.setPreferences(userId, preferences);
+    await this.write(() => this.store.users.setPreferences(userId, preferences));
     this.users.invalidate(userId);
   }
 
@@ -219,7 +224,7 @@ export class RecommendationEngine {
    * retrain no longer sees the user.
    */
   async eraseUser(userId: string): Promise<ErasureReport> {
-    const report = await this.store.eraseUser(userId);
+    const report = await this.write(() => this.store.eraseUser(userId));
     this.users.invalidate(userId);
     this.serving.eventsRecorded(report.events);
     this.logger.info({ events: report.events, features: report.features }, 'user erased');
@@ -230,7 +235,29 @@ export class RecommendationEngine {
 
   async recommend(request: RecommendationRequest): Promise<RecommendationResponse> {
     const variant = assignVariant(this.options.experiment, request.user_id);
-    const [state, user] = await Promise.all([this.serving.current(), this.users.get(request.user_id)]);
+    // When the store cannot be read, answer from what was last loaded (the user as a stranger),
+    // marked degraded, rather than fail the home page.
+    let storeFailed = false;
+    const unavailable = (what: string) => (error: unknown) => {
+      storeFailed = true;
+      this.logger.warn({ err: error }, `${what} unavailable: answering in degraded mode`);
+      return undefined;
+    };
+    const [fresh, known] = await Promise.all([
+      this.serving.current().catch(unavailable('serving state')),
+      this.users.get(request.user_id).catch(unavailable('user state')),
+    ]);
+    const state = fresh ?? this.serving.lastGood;
+    const user = known ?? { userId: request.user_id, interactions: [] };
+    const experimentId = this.options.experiment.id;
+    const response = {
+      request_id: randomUUID(),
+      user_id: request.user_id,
+      experiment_id: experimentId,
+      variant: variant.name,
+      generated_at: new Date(this.now()).toISOString(),
+    };
+    if (!state) return { ...response, model_version: null, degraded: true, items: [] };
     const result = rank(
       {
         catalog: state.catalog,
@@ -249,15 +276,10 @@ export class RecommendationEngine {
         weights: variant.weights,
       },
     );
-    const experimentId = this.options.experiment.id;
     return {
-      request_id: randomUUID(),
-      user_id: request.user_id,
+      ...response,
       model_version: state.bundle?.version ?? null,
-      experiment_id: experimentId,
-      variant: variant.name,
-      degraded: result.degraded,
-      generated_at: new Date(this.now()).toISOString(),
+      degraded: result.degraded || storeFailed,
       items: result.items.map((ranked) => ({
         item_id: ranked.item.item_id,
         title: ranked.item.title,
@@ -355,6 +377,16 @@ export class RecommendationEngine {
   async syncActiveVersion(): Promise<void> {
     const version = await this.registry.activeVersion();
     if (version) await this.follow(version);
+  }
+
+  /** Runs a store write; a failure while the store is unreachable becomes a StoreUnavailableError. */
+  private async write<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (await this.store.healthy().catch(() => false)) throw error;
+      throw new StoreUnavailableError('the store is unreachable; nothing was stored, retry later', { cause: error });
+    }
   }
 
   private async follow(version: string): Promise<void> {

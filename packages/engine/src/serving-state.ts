@@ -27,6 +27,8 @@ export interface ServingStateOptions {
 export class ServingStateCache {
   private state: Promise<ServingState> | undefined;
   private stateBuiltAt = 0;
+  /** The last state built successfully: served, marked degraded, while the store cannot be read. */
+  lastGood: ServingState | undefined;
   private bundle: ModelBundle | undefined;
   private eventsSincePopularity = 0;
 
@@ -71,9 +73,12 @@ export class ServingStateCache {
       };
     });
     // A failed build is not cached: the next request tries again.
-    next.catch(() => {
-      if (this.state === next) this.state = undefined;
-    });
+    next.then(
+      (state) => (this.lastGood = state),
+      () => {
+        if (this.state === next) this.state = undefined;
+      },
+    );
     this.state = next;
     return next;
   }

@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from '@recsys/engine';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ApiError, type FieldError } from './api-error.js';
 
@@ -28,6 +29,7 @@ function toApiError(error: FastifyError & { validation?: AjvError[]; validationC
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError('UNSUPPORTED_MEDIA_TYPE', `${error.message}; send application/json`);
   }
+  if (error instanceof StoreUnavailableError) return new ApiError('SERVICE_UNAVAILABLE', error.message);
   if (error.statusCode === 429) return new ApiError('RATE_LIMITED', error.message);
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     return new ApiError('VALIDATION_ERROR', error.message, { fastify_code: error.code });
@@ -39,6 +41,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError = toApiError(error);
     if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    // Unavailability is temporary: tell clients when to come back.
+    if (apiError.statusCode === 503) reply.header('retry-after', '5');
     // Headers such as Retry-After set by earlier hooks are kept.
     return reply.status(apiError.statusCode).send(apiError.toBody());
   });
