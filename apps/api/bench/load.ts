@@ -1,0 +1,55 @@
+// A bounded closed-loop load generator: `concurrency` clients each send their next request when the
+// previous one answers, until the duration or the request budget runs out.
+
+export interface LoadOptions {
+  concurrency: number;
+  durationMs: number;
+  /** Hard cap on requests, so a run always stops by itself. */
+  maxRequests: number;
+  /** Sends request number `i`; resolves true when the answer was a success. */
+  send(i: number): Promise<boolean>;
+}
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  seconds: number;
+  throughput: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export async function runClosedLoop(options: LoadOptions): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  let errors = 0;
+  const started = performance.now();
+  const deadline = started + options.durationMs;
+  const client = async () => {
+    while (performance.now() < deadline && next < options.maxRequests) {
+      const i = next++;
+      const t0 = performance.now();
+      const ok = await options.send(i).catch(() => false);
+      latencies.push(performance.now() - t0);
+      if (!ok) errors++;
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, client));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return {
+    requests: latencies.length,
+    errors,
+    seconds,
+    throughput: latencies.length / seconds,
+    p50: at(0.5),
+    p95: at(0.95),
+    p99: at(0.99),
+    max: latencies[latencies.length - 1] ?? 0,
+  };
+}
+
+export const ms = (x: number) => `${x.toFixed(1)} ms`;
