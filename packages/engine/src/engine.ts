@@ -335,7 +335,7 @@ export class RecommendationEngine {
   // ---- models -------------------------------------------------------------------------------
 
   requestRetrain(kind: RetrainKind): Promise<JobInfo> {
-    return this.jobs.enqueue(RETRAIN_JOB, { kind });
+    return this.write(() => this.jobs.enqueue(RETRAIN_JOB, { kind }));
   }
 
   getJob(jobId: string): Promise<JobInfo | undefined> {
