@@ -23,7 +23,7 @@ const users = Number(values.users);
 
 const redis = await startRedisServer();
 const env = { REDIS_URL: redis.url, RECSYS_DEMO: '0', LOG_LEVEL: 'warn', RECSYS_RATE_LIMIT_PER_MINUTE: '10000000' };
-const [a, b] = await Promise.all([startServiceProcess(env), startServiceProcess(env)]);
+const [a, b] = await Promise.all([startServiceProcess(env, 60_000, '/readyz'), startServiceProcess(env, 60_000, '/readyz')]);
 try {
   const items = Array.from({ length: 1000 }, (_, i) => ({ item_id: `i${i}`, title: `Title ${i}`, content_type: 'movie' }));
   await fetch(`${a.baseUrl}/v1/items`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) });

@@ -1,3 +1,4 @@
+import { createVectorIndexFactory } from '@recsys/ann';
 import { RecommendationEngine, type EngineOptions } from '@recsys/engine';
 import { BullMqJobRunner } from '@recsys/jobs';
 import { createRedisModelRegistry, createRedisStore, type RedisModelRegistry, type RedisStore } from '@recsys/store';
@@ -6,6 +7,7 @@ import type { App } from './app-types.js';
 import type { ServiceConfig } from './config.js';
 import { seedDemo } from './demo-seed.js';
 import { SERVICE_VERSION } from './embedded-service.js';
+import { retryInBackground } from './retry-in-background.js';
 import { buildServer } from './server.js';
 
 export interface RedisSettings {
@@ -20,15 +22,30 @@ export interface DistributedService {
   store: RedisStore;
   registry: RedisModelRegistry;
   logger: Logger;
+  /**
+   * Resolves once the replica reached Redis and serves normally (store open, active version
+   * loaded, activations followed). Until then it answers: /readyz 503, recommendations 200 marked
+   * degraded (from nothing loaded yet: an empty list), writes 503.
+   */
+  connected: Promise<void>;
   /** Stops accepting requests and closes the Redis connections. */
   close(): Promise<void>;
 }
+
+/** Waits between attempts to reach Redis at start: doubling from the first, capped. */
+const CONNECT_RETRY = { initialDelayMs: 100, maxDelayMs: 1000 };
 
 /**
  * Wires the distributed mode's API replica: the Redis store and model registry, a producer-only
  * BullMQ job runner (retrains run in apps/worker, which also owns the schedules) and the HTTP API.
  * Versions activated anywhere (a worker's retrain, another replica's rollback) are hot-swapped in
  * by the engine through the registry's pub/sub notice.
+ *
+ * Returns without waiting for Redis: the replica connects in the background, retrying with a
+ * capped backoff (`connected` says when it is done), so it starts, answers /healthz and serves
+ * degraded recommendations while Redis is unreachable. The Redis clients fail fast while
+ * disconnected and reconnect by themselves; a replica that loses Redis later answers from what it
+ * last loaded, marked degraded, and recovers as soon as a reconnection succeeds.
  */
 export async function createDistributedService(
   config: ServiceConfig,
@@ -38,24 +55,45 @@ export async function createDistributedService(
   const logger = pino({ level: config.logLevel });
   const keyPrefix = redis.keyPrefix || 'recsys:';
   const store = createRedisStore({ url: redis.url, keyPrefix });
-  await store.open();
   const registry = createRedisModelRegistry({ url: redis.url, keyPrefix });
   const jobs = new BullMqJobRunner({ url: redis.url, prefix: `${keyPrefix}bull`, consume: false });
   const engine = new RecommendationEngine(
-    { store, registry, jobs, logger },
+    { store, registry, jobs, logger, indexFactory: createVectorIndexFactory({ logger }) },
     // Workers schedule and train; a replica only enqueues what its clients ask for. Other replicas
     // write the same store, so cached state is re-read after a short while.
-    { servingStateMaxAgeMs: 5_000, userStateMaxAgeMs: 1_000, ...engineOptions, retrainEveryMs: 0, trainOnStart: false },
+    {
+      servingStateMaxAgeMs: 5_000,
+      userStateMaxAgeMs: 1_000,
+      storyEmbeddingDimension: config.embeddingDimension,
+      ...engineOptions,
+      retrainEveryMs: 0,
+      trainOnStart: false,
+    },
   );
-  if (config.demo) {
-    const seeded = await seedDemo(engine, store);
-    if (seeded) logger.info(seeded, 'demo catalogue loaded into the empty Redis store');
-  }
-  await engine.start();
-  // From here on activations are heard and hot-swapped; one made while subscribing is caught up.
-  await registry.subscribed();
-  await engine.syncActiveVersion();
-  logger.info({ key_prefix: keyPrefix, active_version: engine.activeVersion() ?? null }, 'distributed mode: store, registry and queues in Redis');
+  let closing = false;
+  const connecting = retryInBackground(
+    async () => {
+      await store.open();
+      if (config.demo) {
+        const seeded = await seedDemo(engine, store);
+        if (seeded) logger.info(seeded, 'demo catalogue loaded into the empty Redis store');
+      }
+      await engine.start();
+      // From here on activations are heard and hot-swapped; one made while subscribing is caught up.
+      await registry.subscribed();
+      await engine.syncActiveVersion();
+      await jobs.ready();
+    },
+    {
+      ...CONNECT_RETRY,
+      onFailure: (error, attempt, retryInMs) =>
+        logger.warn({ err: error, attempt, retry_in_ms: retryInMs }, 'Redis unreachable at start: not ready, answering degraded; retrying'),
+    },
+  );
+  void connecting.done.then(() => {
+    logger.info({ key_prefix: keyPrefix, active_version: engine.activeVersion() ?? null }, 'distributed mode: store, registry and queues in Redis');
+    logConnectionChanges(store, logger, () => closing);
+  }, () => undefined);
 
   const app = await buildServer({
     engine,
@@ -71,7 +109,10 @@ export async function createDistributedService(
     store,
     registry,
     logger,
+    connected: connecting.done,
     async close() {
+      closing = true;
+      connecting.stop();
       await app.close();
       engine.close();
       await jobs.close();
@@ -79,4 +120,19 @@ export async function createDistributedService(
       await store.close();
     },
   };
+}
+
+/** Logs losing and regaining Redis once per outage (ioredis retries quietly in between). */
+function logConnectionChanges(store: RedisStore, logger: Logger, closing: () => boolean): void {
+  let lost = false;
+  store.redis.on('close', () => {
+    if (lost || closing()) return;
+    lost = true;
+    logger.warn('lost the connection to Redis: answering degraded, refusing writes (503) and reconnecting');
+  });
+  store.redis.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    logger.info('reconnected to Redis: serving normally');
+  });
 }

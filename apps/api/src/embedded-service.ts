@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { createVectorIndexFactory } from '@recsys/ann';
 import { RecommendationEngine, type EngineOptions } from '@recsys/engine';
 import { InProcessJobRunner } from '@recsys/jobs';
 import { createEmbeddedModelRegistry, createEmbeddedStore, type EmbeddedStore } from '@recsys/store';
@@ -29,8 +30,12 @@ export async function createEmbeddedService(config: ServiceConfig, engineOptions
   const registry = createEmbeddedModelRegistry({ dir: path.join(config.dataDir, 'models') });
   const jobs = new InProcessJobRunner();
   const engine = new RecommendationEngine(
-    { store, registry, jobs, logger },
-    { retrainEveryMs: config.retrainIntervalMinutes * 60_000, ...engineOptions },
+    { store, registry, jobs, logger, indexFactory: createVectorIndexFactory({ logger }) },
+    {
+      retrainEveryMs: config.retrainIntervalMinutes * 60_000,
+      storyEmbeddingDimension: config.embeddingDimension,
+      ...engineOptions,
+    },
   );
   if (config.demo) {
     const seeded = await seedDemo(engine, store);

@@ -44,7 +44,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
 
   app.addSchema(ErrorResponse);
   app.addSchema(Item);
-  registerErrorHandling(app);
+  registerErrorHandling(app, { storeHealthy: () => options.store.healthy() });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -23,6 +23,7 @@ const replicas: { service: DistributedService; baseUrl: string }[] = [];
 async function startReplica(): Promise<{ service: DistributedService; baseUrl: string }> {
   const config = loadConfig({ RECSYS_DEMO: '0', LOG_LEVEL: 'silent' });
   const service = await createDistributedService(config, { url: server.url, keyPrefix });
+  await service.connected;
   const baseUrl = await service.app.listen({ host: '127.0.0.1', port: 0 });
   const replica = { service, baseUrl };
   replicas.push(replica);

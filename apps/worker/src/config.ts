@@ -11,6 +11,14 @@ export interface WorkerConfig {
   trainOnStart: boolean;
   /** How long SIGTERM lets a running job finish before handing it back to its queue. */
   shutdownGraceSeconds: number;
+  /**
+   * Lock of a running job, renewed while its worker lives; a killed worker's job goes back to its
+   * queue once the lock expires. Must exceed the longest stretch a retrain keeps the process busy
+   * without a break (the lock is not renewed meanwhile, and the job would run twice).
+   */
+  jobLockSeconds: number;
+  /** How often workers look for jobs whose lock expired; default the lock duration. */
+  stalledCheckSeconds: number;
 }
 
 export class WorkerConfigError extends Error {
@@ -37,6 +45,7 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const redisUrl = env.REDIS_URL;
   if (!redisUrl) throw new WorkerConfigError('REDIS_URL is required (e.g. redis://localhost:6379)');
+  const jobLockSeconds = integer(env, 'RECSYS_JOB_LOCK_SECONDS', 30, 1, 3600);
   return {
     redisUrl,
     keyPrefix: env.RECSYS_KEY_PREFIX || 'recsys:',
@@ -44,5 +53,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     retrainIntervalMinutes: integer(env, 'RECSYS_RETRAIN_INTERVAL_MINUTES', 24 * 60, 0, 525_600),
     trainOnStart: flag(env, 'RECSYS_TRAIN_ON_START', true),
     shutdownGraceSeconds: integer(env, 'RECSYS_WORKER_SHUTDOWN_GRACE_SECONDS', 25, 0, 3600),
+    jobLockSeconds,
+    stalledCheckSeconds: integer(env, 'RECSYS_JOB_STALLED_CHECK_SECONDS', jobLockSeconds, 1, 3600),
   };
 }

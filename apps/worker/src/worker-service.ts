@@ -32,6 +32,8 @@ export async function createWorkerService(config: WorkerConfig, engineOptions: P
     prefix: `${config.keyPrefix}bull`,
     consume: true,
     shutdownGraceMs: config.shutdownGraceSeconds * 1000,
+    lockDurationMs: config.jobLockSeconds * 1000,
+    stalledIntervalMs: config.stalledCheckSeconds * 1000,
     onError: (error, jobName) => logger.warn({ err: error, job: jobName }, 'job worker error; retrying'),
   });
   const closeAll = async () => {

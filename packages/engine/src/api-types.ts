@@ -1,3 +1,4 @@
+import type { StoryEvolutionExport } from '@recsys/content';
 import type { AlgorithmSource, ContentType, InteractionEvent, UserItemFeature, UserPreferences } from '@recsys/core';
 
 export interface RecommendationRequest {
@@ -38,7 +39,7 @@ export interface RecommendationResponse {
   items: RecommendedItem[];
 }
 
-export type SimilarityMode = 'collaborative' | 'hybrid';
+export type SimilarityMode = 'collaborative' | 'hybrid' | 'story';
 
 export interface SimilarItem {
   item_id: string;
@@ -53,4 +54,6 @@ export interface UserExport {
   preferences: UserPreferences | null;
   interactions: UserItemFeature[];
   events: InteractionEvent[];
+  /** Weekly story themes and recent drift, replayed from the events; null without a story model. */
+  story_evolution?: StoryEvolutionExport | null;
 }

@@ -25,6 +25,7 @@ import type {
 import { assignVariant, DEFAULT_EXPERIMENT, type Experiment } from './experiments.js';
 import { type EngineLogger, silentLogger } from './logger.js';
 import { decodeBundle } from './model-bundle.js';
+import { decodeStoryModel, StoryServing, storyEvolutionOf } from './story.js';
 import { DEFAULT_TRENDING_HALF_LIFE_MS } from './popularity.js';
 import { qualityGate } from './quality-gate.js';
 import { ServingStateCache } from './serving-state.js';
@@ -61,6 +62,11 @@ export interface EngineOptions {
    */
   servingStateMaxAgeMs: number;
   userStateMaxAgeMs: number;
+  /**
+   * Dimension of the external plot embeddings (`item.embedding`) of this deployment; by default
+   * that of the first embedding the catalogue received. Items with another dimension are refused.
+   */
+  storyEmbeddingDimension?: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -109,9 +115,13 @@ export class RecommendationEngine {
   private readonly now: () => number;
 
   private readonly serving: ServingStateCache;
+  private readonly story: StoryServing;
   private readonly users: UserStateCache;
   private started = false;
+  private handlersRegistered = false;
   private stopFollowing: (() => void) | undefined;
+  /** When recommendations started being answered without the store (for logging once per outage). */
+  private degradedSince: number | undefined;
 
   constructor(dependencies: EngineDependencies, options: Partial<EngineOptions> = {}) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
@@ -121,13 +131,18 @@ export class RecommendationEngine {
     this.indexFactory = dependencies.indexFactory ?? exactIndexFactory;
     this.logger = dependencies.logger ?? silentLogger;
     this.now = dependencies.now ?? Date.now;
-    this.serving = new ServingStateCache(this.store, this.now, this.options);
+    this.story = new StoryServing(this.indexFactory, this.options.storyEmbeddingDimension);
+    this.serving = new ServingStateCache(this.store, this.now, this.options, this.story);
     this.users = new UserStateCache(this.store, this.options.userCacheSize, this.options.userStateMaxAgeMs, this.now);
   }
 
-  /** Loads the active model version, registers the training job and its schedule. */
+  /**
+   * Loads the active model version, registers the training job and its schedule. May be called
+   * again after it failed (the store unreachable at start): the job handler and the activation
+   * listener are registered once.
+   */
   async start(): Promise<void> {
-    this.jobs.register(RETRAIN_JOB, async (data: { kind: RetrainKind }, context) => {
+    if (!this.handlersRegistered) this.jobs.register(RETRAIN_JOB, async (data: { kind: RetrainKind }, context) => {
       try {
         return await this.retrain(data.kind, (share) => context.reportProgress(share));
       } catch (error) {
@@ -135,13 +150,14 @@ export class RecommendationEngine {
         throw error;
       }
     });
+    this.handlersRegistered = true;
     const active = await this.registry.activeVersion();
     if (active) await this.loadVersion(active).catch((error: unknown) => {
       // An unreadable version must not keep the service down: serve popularity until a retrain.
       this.logger.error({ version: active, err: error }, 'active model version could not be loaded; serving the popularity fallback');
     });
     // Versions activated elsewhere (a worker's retrain, another replica's rollback) are served too.
-    this.stopFollowing = this.registry.onActivated?.((version) => this.follow(version));
+    this.stopFollowing ??= this.registry.onActivated?.((version) => this.follow(version));
     if (this.options.retrainEveryMs > 0) {
       await this.jobs.schedule(RETRAIN_JOB, this.options.retrainEveryMs, { kind: 'full' });
     }
@@ -155,6 +171,7 @@ export class RecommendationEngine {
   /** Stops following activations; the ports are the caller's to close. */
   close(): void {
     this.stopFollowing?.();
+    this.stopFollowing = undefined;
     this.started = false;
   }
 
@@ -168,7 +185,10 @@ export class RecommendationEngine {
 
   // ---- catalogue ---------------------------------------------------------------------------
 
+  /** Stores the items; throws ExternalEmbeddingError (nothing stored) when an embedding is unusable. */
   async upsertItems(items: Item[]): Promise<void> {
+    const problem = await this.story.check(items, () => this.store.catalog.all());
+    if (problem) throw problem;
     await this.write(() => this.store.catalog.upsert(items));
     this.serving.catalogChanged();
   }
@@ -215,7 +235,9 @@ export class RecommendationEngine {
       this.store.events.forUser(userId),
     ]);
     if (!preferences && events.length === 0) return undefined;
-    return { user_id: userId, preferences: preferences ?? null, interactions, events };
+    const state = await this.serving.current();
+    const story_evolution = storyEvolutionOf(events, state.story, state.bundle?.story, this.now());
+    return { user_id: userId, preferences: preferences ?? null, interactions, events, story_evolution };
   }
 
   /**
@@ -240,13 +262,21 @@ export class RecommendationEngine {
     let storeFailed = false;
     const unavailable = (what: string) => (error: unknown) => {
       storeFailed = true;
-      this.logger.warn({ err: error }, `${what} unavailable: answering in degraded mode`);
+      // Once per outage, not once per request.
+      if (!this.degradedSince) {
+        this.degradedSince = this.now();
+        this.logger.warn({ err: error }, `${what} unavailable: answering in degraded mode until the store is back`);
+      }
       return undefined;
     };
     const [fresh, known] = await Promise.all([
       this.serving.current().catch(unavailable('serving state')),
       this.users.get(request.user_id).catch(unavailable('user state')),
     ]);
+    if (!storeFailed && this.degradedSince) {
+      this.logger.info({ degraded_ms: this.now() - this.degradedSince }, 'store reachable again: answering normally');
+      this.degradedSince = undefined;
+    }
     const state = fresh ?? this.serving.lastGood;
     const user = known ?? { userId: request.user_id, interactions: [] };
     const experimentId = this.options.experiment.id;
@@ -263,6 +293,8 @@ export class RecommendationEngine {
         catalog: state.catalog,
         popularity: state.popularity,
         collaborative: state.mf && { signal: state.mf, source: 'mf_fallback' },
+        story: state.story,
+        now: this.now(),
       },
       user,
       {
@@ -302,12 +334,17 @@ export class RecommendationEngine {
     const row = state.catalog.rowOf(itemId);
     if (row === undefined) return undefined;
     const scores = new Map<number, number>();
-    const collaborative = state.bundle?.mf?.similarItems(itemId, limit * 5) ?? [];
+    if (mode === 'story' && state.story) {
+      // Extra neighbours make up for unavailable titles, filtered out below.
+      for (const match of state.story.similar(row, limit * 2 + 10)) if (match.similarity > 0) scores.set(match.row, match.similarity);
+    }
+    // Without a story model, mode=story answers with metadata similarity, as for new titles.
+    const collaborative = mode === 'story' ? [] : (state.bundle?.mf?.similarItems(itemId, limit * 5) ?? []);
     for (const { itemId: other, similarity } of collaborative) {
       const otherRow = state.catalog.rowOf(other);
       if (otherRow !== undefined) scores.set(otherRow, mode === 'hybrid' ? 0.7 * similarity : similarity);
     }
-    if (mode === 'hybrid' || collaborative.length === 0) {
+    if (mode === 'hybrid' || (mode === 'collaborative' && collaborative.length === 0) || (mode === 'story' && !state.story)) {
       // Metadata similarity carries items the collaborative model has not seen (new titles).
       const weight = mode === 'hybrid' && collaborative.length > 0 ? 0.3 : 1;
       for (let other = 0; other < state.catalog.size; other++) {
@@ -401,6 +438,9 @@ export class RecommendationEngine {
 
   private async loadVersion(version: string): Promise<void> {
     // Built completely before the swap: requests in flight keep the previous version.
-    this.serving.setBundle(decodeBundle(version, await this.registry.load(version), this.indexFactory));
+    const artifacts = await this.registry.load(version);
+    const bundle = decodeBundle(version, artifacts, this.indexFactory);
+    bundle.story = await decodeStoryModel(artifacts);
+    this.serving.setBundle(bundle);
   }
 }

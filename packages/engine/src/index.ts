@@ -11,3 +11,5 @@ export * from './serving-state.js';
 export * from './user-states.js';
 export * from './trainer.js';
 export * from './training-data.js';
+export * from './story.js';
+export { ExternalEmbeddingError } from '@recsys/content';

@@ -1,11 +1,15 @@
 import type { Artifacts, VectorIndexFactory } from '@recsys/core';
+import type { LsaModel } from '@recsys/content';
 import { ImplicitALS } from '@recsys/models';
 import { MfModel } from '@recsys/ranking';
+import { STORY_ARTIFACT } from './story.js';
 
 /** The trained models of one version, ready to serve. */
 export interface ModelBundle {
   version: string;
   mf?: MfModel;
+  /** The plot-embedding model (loaded separately, see decodeStoryModel: it needs the text analyzer). */
+  story?: LsaModel;
 }
 
 const encodeJson = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
@@ -14,8 +18,12 @@ const decodeJson = <T>(bytes: Uint8Array | undefined, name: string): T => {
   return JSON.parse(new TextDecoder().decode(bytes)) as T;
 };
 
-export function encodeBundle(als: ImplicitALS, itemIds: readonly string[]): Artifacts {
-  return { 'als.bin': als.toArtifact(), 'als-items.json': encodeJson(itemIds) };
+export function encodeBundle(als: ImplicitALS, itemIds: readonly string[], story?: LsaModel): Artifacts {
+  return {
+    'als.bin': als.toArtifact(),
+    'als-items.json': encodeJson(itemIds),
+    ...(story && { [STORY_ARTIFACT]: story.toArtifact() }),
+  };
 }
 
 export function decodeBundle(version: string, artifacts: Artifacts, indexFactory: VectorIndexFactory): ModelBundle {

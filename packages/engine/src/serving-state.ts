@@ -1,13 +1,16 @@
 import type { Store } from '@recsys/core';
-import { CatalogView, type MfSignal, type PopularitySignal } from '@recsys/ranking';
+import { CatalogView, type MfSignal, type PopularitySignal, type StorySignal } from '@recsys/ranking';
 import type { ModelBundle } from './model-bundle.js';
 import { buildPopularity } from './popularity.js';
+import type { StoryServing } from './story.js';
 
 /** What serving reads: the catalogue view with the model bound to it, and popularity. */
 export interface ServingState {
   catalog: CatalogView;
   bundle?: ModelBundle;
   mf?: MfSignal;
+  /** Story vectors of every catalogue row, new titles included. */
+  story?: StorySignal;
   popularity: PopularitySignal;
   popularityAt: number;
 }
@@ -36,6 +39,7 @@ export class ServingStateCache {
     private readonly store: Store,
     private readonly now: () => number,
     private readonly options: ServingStateOptions,
+    private readonly story?: StoryServing,
   ) {}
 
   get activeBundle(): ModelBundle | undefined {
@@ -68,6 +72,7 @@ export class ServingStateCache {
         catalog,
         bundle,
         mf: bundle?.mf?.bind(catalog),
+        story: this.story?.signal(catalog, bundle?.story),
         popularity: await this.popularity(catalog),
         popularityAt: this.now(),
       };

@@ -1,10 +1,12 @@
 import type { Artifacts, ModelRecord, Store } from '@recsys/core';
 import { exactIndexFactory } from '@recsys/ann';
 import { type AlsOptions, ImplicitALS } from '@recsys/models';
-import { CatalogView, MfModel, type SignalWeights } from '@recsys/ranking';
+import { type LsaModel, StoryVectorBuilder } from '@recsys/content';
+import { CatalogView, MfModel, type SignalWeights, StorySignal } from '@recsys/ranking';
 import { evaluateRanking, type RankingMetrics } from './evaluate.js';
 import { splitHoldout } from './holdout.js';
 import { encodeBundle } from './model-bundle.js';
+import { fitStoryModel } from './story.js';
 import { buildPopularity, itemFeaturesFrom } from './popularity.js';
 import { collectTrainingData, type TrainingData } from './training-data.js';
 
@@ -29,7 +31,7 @@ export const DEFAULT_TRAINER_OPTIONS: TrainerOptions = {
   regularizationGrid: [0.3, 3, 30],
   holdoutShare: 0.2,
   evalUsers: 500,
-  weights: { collaborative: 0.85, popularity: 0.1, trending: 0.05 },
+  weights: { collaborative: 0.65, popularity: 0.1, trending: 0.05, story: 0.2 },
   seed: 42,
 };
 
@@ -54,25 +56,28 @@ export async function trainVersion(
   if (data.matrix.nnz === 0) {
     throw new NothingToTrainError('no interactions with catalogue items yet: send events before retraining');
   }
+  // The text model learns from the catalogue only (no interactions), so the holdout can use it too.
+  const story = await fitStoryModel(data.items);
   reportProgress(0.05);
-  const selected = selectOnHoldout(data, options, (share) => reportProgress(0.05 + 0.6 * share));
+  const selected = selectOnHoldout(data, options, (share) => reportProgress(0.05 + 0.6 * share), story);
   const alsOptions = { ...options.als, seed: options.seed, regularization: selected.regularization };
   const als = new ImplicitALS(alsOptions).fit(data.matrix, (it, total) => reportProgress(0.65 + 0.35 * (it / total)));
   return {
     record: {
       version,
       created_at: new Date().toISOString(),
-      components: ['popularity', 'als'],
+      components: ['popularity', 'als', ...(story ? ['story'] : [])],
       metrics: {
         ...selected.metrics,
         als_regularization: als.options.regularization,
         users: data.userIds.length,
         items: data.itemIds.length,
         interactions: data.matrix.nnz,
+        ...(story && { story_dimensions: story.dimensions, story_terms: story.vocabulary.size }),
       },
       training_seconds: (performance.now() - started) / 1000,
     },
-    artifacts: encodeBundle(als, data.itemIds),
+    artifacts: encodeBundle(als, data.itemIds, story),
   };
 }
 
@@ -82,13 +87,20 @@ interface Selection {
 }
 
 /** Fits each grid value on the holdout's training part and keeps the best through the served ranking. */
-function selectOnHoldout(data: TrainingData, options: TrainerOptions, progress: (share: number) => void): Selection {
+function selectOnHoldout(
+  data: TrainingData,
+  options: TrainerOptions,
+  progress: (share: number) => void,
+  story: LsaModel | undefined,
+): Selection {
   const grid = options.regularizationGrid.length ? options.regularizationGrid : [new ImplicitALS(options.als).options.regularization];
   const { train, heldOut } = splitHoldout(data, options.holdoutShare, options.seed);
   if (heldOut.size === 0) return { regularization: grid[grid.length - 1]!, metrics: {} };
   const catalog = new CatalogView(data.items);
   const itemFeatures = itemFeaturesFrom(train.interactions.values());
   const popularity = buildPopularity(catalog, itemFeatures, itemFeatures[0]?.trending_at ?? Date.now());
+  const vectors = story && new StoryVectorBuilder(story).build(catalog.items);
+  const storySignal = vectors && new StorySignal(catalog, vectors, exactIndexFactory, { themes: story });
   let best: Selection | undefined;
   grid.forEach((regularization, g) => {
     const als = new ImplicitALS({ ...options.als, seed: options.seed, regularization }).fit(train.matrix, (it, total) =>
@@ -96,7 +108,7 @@ function selectOnHoldout(data: TrainingData, options: TrainerOptions, progress: 
     );
     const mf = new MfModel(als, train.itemIds, exactIndexFactory);
     const metrics = evaluateRanking(
-      { catalog, popularity, collaborative: { signal: mf.bind(catalog), source: 'mf_fallback' } },
+      { catalog, popularity, collaborative: { signal: mf.bind(catalog), source: 'mf_fallback' }, story: storySignal },
       train.interactions,
       heldOut,
       { weights: options.weights, maxUsers: options.evalUsers },

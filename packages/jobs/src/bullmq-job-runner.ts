@@ -6,6 +6,7 @@ import {
   type BullMqConnectionOptions,
   type BullMqJobOptions,
   DEFAULT_BULL_PREFIX,
+  PRODUCER_CONNECTION_OPTIONS,
   resolveJobOptions,
 } from './bullmq/options.js';
 
@@ -40,8 +41,9 @@ export class BullMqJobRunner implements JobRunner {
       this.connection = options.connection;
       this.ownsConnection = false;
     } else if (options.url) {
-      this.connection = new Redis(options.url);
+      this.connection = new Redis(options.url, PRODUCER_CONNECTION_OPTIONS);
       this.ownsConnection = true;
+      this.connection.on('error', () => undefined); // failures surface on the calls; ioredis reconnects
     } else {
       throw new TypeError('pass either `connection` (an ioredis client) or `url`');
     }
@@ -74,8 +76,9 @@ export class BullMqJobRunner implements JobRunner {
     return this.queues.unschedule(name);
   }
 
-  /** Resolves once the workers of this runner are connected (tests, start-up logs). */
+  /** Resolves once the queues declared so far and the workers of this runner are connected. */
   async ready(): Promise<void> {
+    await this.queues.ready();
     await this.workers?.ready();
   }
 

@@ -34,6 +34,13 @@ export const DEFAULT_ALS_OPTIONS: Readonly<AlsOptions> = {
   seed: 42,
 };
 
+/** A fresh preference for `partialFit` (signed like the training values). */
+export interface AlsEvent {
+  user: number;
+  item: number;
+  preference: number;
+}
+
 interface AlsMeta {
   nUsers: number;
   nItems: number;
@@ -138,6 +145,48 @@ export class ImplicitALS {
       }
     }
     return Float32Array.from(choleskySolve(A, b, k));
+  }
+
+  /**
+   * Incremental update from fresh events without a full retrain: a mini-batch of second-order
+   * gradient steps on the ALS objective for the users the events touch (items fixed), then for the
+   * items (users fixed). A row's old optimum made its old gradient zero, so the gradient at the
+   * current vector comes from the fresh entries alone; away from it the old part is approximated
+   * by its dominant term G (x − x₀), G = YᵀY + λI (the history itself is not needed). Users or
+   * items beyond the current counts are added, starting at zero (the optimum of a row with no
+   * data), for whom the update is exact. An event for a pair seen before counts as a new entry.
+   */
+  partialFit(events: readonly AlsEvent[], options: { steps?: number } = {}): this {
+    const steps = options.steps ?? 1;
+    if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be a positive integer, got ${steps}`);
+    if (events.length === 0) return this;
+    const k = this.factors;
+    let nU = this.nU;
+    let nI = this.nI;
+    for (const e of events) {
+      if (!Number.isInteger(e.user) || e.user < 0 || !Number.isInteger(e.item) || e.item < 0) {
+        throw new RangeError(`bad event (user ${e.user}, item ${e.item})`);
+      }
+      nU = Math.max(nU, e.user + 1);
+      nI = Math.max(nI, e.item + 1);
+    }
+    const grow = (a: Float32Array, rows: number) => {
+      if (a.length === rows * k) return a;
+      const out = new Float32Array(rows * k);
+      out.set(a);
+      return out;
+    };
+    this.users = grow(this.users, nU);
+    this.items = grow(this.items, nI);
+    this.nU = nU;
+    this.nI = nI;
+    const byUser = groupBy(events, (e) => e.user, (e) => e.item);
+    const byItem = groupBy(events, (e) => e.item, (e) => e.user);
+    const { regularization, alpha } = this.options;
+    updateRows(byUser, this.users, this.items, k, regularization, alpha, steps);
+    updateRows(byItem, this.items, this.users, k, regularization, alpha, steps);
+    this.gram = undefined;
+    return this;
   }
 
   /** Dot product of `userVector` with every item's factors (into `out` when given). */
@@ -288,6 +337,108 @@ function dot(a: Float64Array, b: Float64Array, k: number): number {
   let s = 0;
   for (let f = 0; f < k; f++) s += a[f]! * b[f]!;
   return s;
+}
+
+/** Fresh entries per row: row → [other-side index, preference][]. */
+function groupBy(
+  events: readonly AlsEvent[],
+  row: (e: AlsEvent) => number,
+  other: (e: AlsEvent) => number,
+): Map<number, [number, number][]> {
+  const out = new Map<number, [number, number][]>();
+  for (const e of events) {
+    if (e.preference === 0) continue;
+    let list = out.get(row(e));
+    if (!list) out.set(row(e), (list = []));
+    list.push([other(e), e.preference]);
+  }
+  return out;
+}
+
+/**
+ * `steps` Newton steps for each listed row x of X against fixed Y, on
+ *   (x − x₀)ᵀ G (x − x₀) + Σ_fresh [c (t − x·y)² − (x·y)²],  G = YᵀY + λI,
+ * i.e. the change of the ALS loss when fresh entries replace unobserved zeros. The objective is
+ * quadratic, so the first step (x ← x − H⁻¹∇/2, H = G + Σ_fresh (c − 1) y yᵀ) already lands on its
+ * minimum; more steps only polish rounding. O(k³) per row for the factorisation.
+ */
+function updateRows(
+  fresh: Map<number, [number, number][]>,
+  X: Float32Array,
+  Y: Float32Array,
+  k: number,
+  lambda: number,
+  alpha: number,
+  steps: number,
+): void {
+  if (fresh.size === 0) return;
+  const G = gramian(Y, k, lambda);
+  const H = new Float64Array(k * k);
+  const x0 = new Float64Array(k);
+  const x = new Float64Array(k);
+  const grad = new Float64Array(k);
+  for (const [r, entries] of fresh) {
+    const o = r * k;
+    for (let f = 0; f < k; f++) x0[f] = x[f] = X[o + f]!;
+    H.set(G);
+    for (const [i, p] of entries) {
+      const w = alpha * Math.abs(p);
+      const yo = i * k;
+      for (let a = 0; a < k; a++) {
+        const wya = w * Y[yo + a]!;
+        for (let c = a; c < k; c++) H[a * k + c]! += wya * Y[yo + c]!;
+      }
+    }
+    choleskyFactor(H, k);
+    for (let step = 0; step < steps; step++) {
+      // ∇/2 = G (x − x₀) + Σ [(c − 1)(x·y) − c·t] y.
+      for (let f = 0; f < k; f++) x[f]! -= x0[f]!;
+      symv(G, x, grad, k);
+      for (let f = 0; f < k; f++) x[f]! += x0[f]!;
+      for (const [i, p] of entries) {
+        const w = alpha * Math.abs(p);
+        const ct = p > 0 ? 1 + w : 0;
+        const yo = i * k;
+        let d = 0;
+        for (let f = 0; f < k; f++) d += x[f]! * Y[yo + f]!;
+        const coef = w * d - ct;
+        for (let f = 0; f < k; f++) grad[f]! += coef * Y[yo + f]!;
+      }
+      choleskySolveFactored(H, grad, k);
+      for (let f = 0; f < k; f++) x[f]! -= grad[f]!;
+    }
+    for (let f = 0; f < k; f++) X[o + f] = x[f]!;
+  }
+}
+
+/** In place: the upper triangle of symmetric positive-definite A becomes R with Rᵀ R = A. */
+function choleskyFactor(A: Float64Array, k: number): void {
+  for (let i = 0; i < k; i++) {
+    for (let j = i; j < k; j++) {
+      let s = A[i * k + j]!;
+      for (let m = 0; m < i; m++) s -= A[m * k + i]! * A[m * k + j]!;
+      if (i === j) {
+        if (!(s > 0)) throw new Error('system is not positive definite');
+        A[i * k + i] = Math.sqrt(s);
+      } else {
+        A[i * k + j] = s / A[i * k + i]!;
+      }
+    }
+  }
+}
+
+/** b ← (Rᵀ R)⁻¹ b for an upper-triangular factor R. */
+function choleskySolveFactored(R: Float64Array, b: Float64Array, k: number): void {
+  for (let i = 0; i < k; i++) {
+    let s = b[i]!;
+    for (let m = 0; m < i; m++) s -= R[m * k + i]! * b[m]!;
+    b[i] = s / R[i * k + i]!;
+  }
+  for (let i = k - 1; i >= 0; i--) {
+    let s = b[i]!;
+    for (let m = i + 1; m < k; m++) s -= R[i * k + m]! * b[m]!;
+    b[i] = s / R[i * k + i]!;
+  }
 }
 
 /** Solves A x = b for symmetric positive-definite A given by its upper triangle (A is overwritten). */

@@ -99,8 +99,11 @@ def main() -> None:
 
     # 6. Similar items.
     for mode in ("story", "collaborative", "hybrid"):
-        similar = personalized.get_similar_items("walk-interstellar", mode=mode, limit=3)
-        print(f"like Interstellar ({mode}):", similar.item_ids)
+        try:
+            similar = personalized.get_similar_items("walk-interstellar", mode=mode, limit=3)
+            print(f"like Interstellar ({mode}):", similar.item_ids)
+        except personalized.BadRequestError as exc:  # a service that does not offer this mode
+            print(f"like Interstellar ({mode}): refused: {exc.message}")
 
 
 if __name__ == "__main__":

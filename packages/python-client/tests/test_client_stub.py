@@ -151,6 +151,22 @@ class ErrorMappingTests(StubTestCase):
         err = self.call(Reply(200, raw=b"not json"))
         self.assertEqual(err.code, "invalid_response")
 
+    def test_one_request_id_across_retries_and_on_the_error(self):
+        self.stub.script(Reply(503, error_body("NOT_READY", "loading")))
+        with self.assertRaises(p.ServiceUnavailableError) as ctx:
+            self.client(max_retries=2).get_item("m1")
+        sent = {r.headers["X-Request-Id"] for r in self.stub.requests}
+        self.assertEqual(len(self.stub.requests), 3)
+        self.assertEqual(sent, {ctx.exception.request_id})
+        self.assertIn(ctx.exception.request_id, str(ctx.exception))
+        with self.assertRaises(p.ServiceUnavailableError) as again:
+            self.client(max_retries=0).get_item("m1")
+        self.assertNotEqual(again.exception.request_id, ctx.exception.request_id)
+
+    def test_request_id_echoed_by_the_service_wins(self):
+        err = self.call(Reply(500, error_body("INTERNAL_ERROR", "see log"), {"X-Request-Id": "srv-42"}))
+        self.assertEqual(err.request_id, "srv-42")
+
     def test_str_names_status_and_code(self):
         err = self.call(Reply(404, error_body("item_not_found", "no item m1")))
         self.assertIn("404", str(err))
@@ -298,6 +314,15 @@ class EncodingTests(StubTestCase):
         self.assertEqual(req.method, "POST")
         self.assertEqual(req.json()["exclude_item_ids"], ["a,b", "c"])
 
+    def test_long_exclusion_lists_go_in_a_body(self):
+        self.stub.script(Reply(200, RECS))
+        history = [f"item-{i:05d}" for i in range(400)]
+        self.client().get_recommendations("u1", exclude_item_ids=history, device="tv")
+        req = self.stub.requests[0]
+        self.assertEqual((req.method, req.path), ("POST", "/v1/recommendations"))
+        self.assertEqual(req.json()["exclude_item_ids"], history)
+        self.assertEqual(req.json()["context"], {"device": "tv"})
+
     def test_similar_items_query(self):
         self.stub.script(Reply(200, {"item_id": "m 1", "mode": "story", "items": [{"item_id": "m2", "score": 0.9, "x": 1}]}))
         similar = self.client().get_similar_items("m 1", mode="story", limit=4)
@@ -425,7 +450,8 @@ class CallTests(StubTestCase):
         self.assertIsNone(client.delete_item("m/1"))
         self.stub.script(Reply(200, {"user_id": "u1", "events": []}))
         self.assertEqual(client.export_user("u1")["user_id"], "u1")
-        client.delete_user("u1")
+        self.stub.script(Reply(200, {"user_id": "u1", "events": 7, "preferences": True, "features": 3, "new": 1}))
+        self.assertEqual(client.delete_user("u1"), p.ErasureReport("u1", 7, True, 3))
         self.stub.script(Reply(200, {"version": "v1", "status": "active"}))
         self.assertEqual(client.activate_model("v1").status, "active")
         got = [(r.method, r.path) for r in self.stub.requests]

@@ -7,3 +7,7 @@ export * from './diversity.js';
 export * from './confidence.js';
 export * from './preference-match.js';
 export * from './pipeline.js';
+export * from './story-signal.js';
+export * from './ncf-signal.js';
+export * from './factor-signal.js';
+export * from './knn-signal.js';

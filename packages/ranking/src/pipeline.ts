@@ -5,23 +5,54 @@ import { diversityCategory, mmrSelect } from './diversity.js';
 import { createRowFilter } from './filters.js';
 import { matchPreferences, preparePreferences, type PreparedPreferences } from './preference-match.js';
 import type { CollaborativeSignal, PopularitySignal, UserState } from './signals.js';
+import type { StorySignal, UserStoryProfile } from './story-signal.js';
 
 /** How much each signal counts in the hybrid score (per experiment variant). */
 export interface SignalWeights {
   collaborative: number;
   popularity: number;
   trending: number;
+  /** Story match with what the user watched (see StorySignal); absent counts as 0. */
+  story?: number;
 }
 
 /** Cold users have no collaborative vector: stated preferences and popularity carry the list. */
-const COLD_WITH_PREFERENCES = { collaborative: 0, popularity: 0.3, trending: 0.1, preference: 0.6 };
-const COLD_WITHOUT_PREFERENCES = { collaborative: 0, popularity: 0.75, trending: 0.25, preference: 0 };
+const COLD_WITH_PREFERENCES = { collaborative: 0, popularity: 0.3, trending: 0.1, preference: 0.6, story: 0 };
+const COLD_WITHOUT_PREFERENCES = { collaborative: 0, popularity: 0.75, trending: 0.25, preference: 0, story: 0 };
+/**
+ * A user the collaborative model cannot place but who watched titles with story vectors (new
+ * titles only, say) gets at least this story weight, as much as all the cold weights above
+ * together: their own history is better evidence than what is popular.
+ */
+const COLD_STORY_WEIGHT = 1;
+
+/** A collaborative model and the algorithm_source its recommendations are labelled with. */
+export interface SourcedSignal {
+  signal: CollaborativeSignal;
+  source: Extract<AlgorithmSource, 'ncf_primary' | 'mf_fallback'>;
+}
+
+/** One member of a blend of collaborative models (see RankingContext.collaborativeBlend). */
+export interface BlendedSignal extends SourcedSignal {
+  /** Relative share of the collaborative weight (the blend's weights need not sum to 1). */
+  weight: number;
+}
 
 export interface RankingContext {
   catalog: CatalogView;
   popularity: PopularitySignal;
   /** Absent until a collaborative model is trained: the list is then popularity only (degraded). */
-  collaborative?: { signal: CollaborativeSignal; source: Extract<AlgorithmSource, 'ncf_primary' | 'mf_fallback'> };
+  collaborative?: SourcedSignal;
+  /**
+   * Several collaborative models at once (e.g. NCF + ALS); when set and non-empty it replaces
+   * `collaborative`. A row's collaborative score is the weighted mean of the scores of the members
+   * that could place the user and know the row; candidates are the union of theirs.
+   */
+  collaborativeBlend?: readonly BlendedSignal[];
+  /** Story similarity; absent until a story model is fitted (or while no title has a vector). */
+  story?: StorySignal;
+  /** Epoch milliseconds the story profile decays to; Date.now() by default. */
+  now?: number;
 }
 
 export interface RankOptions {
@@ -59,29 +90,42 @@ export interface RankResult {
   coldStart: boolean;
 }
 
-type SignalName = 'collaborative' | 'popularity' | 'trending' | 'preference';
+type SignalName = 'collaborative' | 'popularity' | 'trending' | 'preference' | 'story';
 type Weights = Record<SignalName, number>;
 
 interface Scored {
   total: number;
   contributions: Weights;
   collaborative: number;
+  /** Story match of the row in 0-1, NaN when it was not scored. */
+  story: number;
+  /** Each blend member's part of contributions.collaborative (0 when it did not score the row). */
+  memberContributions: Float64Array;
   preference?: ReturnType<typeof matchPreferences>;
+}
+
+/** The blend in force: `collaborativeBlend`, else the single `collaborative` model at weight 1. */
+function blendOf(context: RankingContext): readonly BlendedSignal[] {
+  if (context.collaborativeBlend?.length) return context.collaborativeBlend;
+  return context.collaborative ? [{ ...context.collaborative, weight: 1 }] : [];
 }
 
 /** The served ranking: candidates → scoring → hard filters → diversity → explained results. */
 export function rank(context: RankingContext, user: UserState, options: RankOptions): RankResult {
   const { catalog, popularity } = context;
   const limit = Math.max(0, Math.floor(options.limit));
-  const collaborative = context.collaborative;
+  const blend = blendOf(context);
 
   const blocked = new Set<number>();
   const liked: number[] = [];
+  /** Liked titles the user actually watched: what a story match is explained with. */
+  const watched: number[] = [];
   for (const interaction of user.interactions) {
     const row = catalog.rowOf(interaction.item_id);
     if (row === undefined) continue;
     if (interaction.consumed || interaction.preference < 0) blocked.add(row);
     if (interaction.preference > 0) liked.push(row);
+    if (interaction.preference > 0 && interaction.consumed) watched.push(row);
   }
   for (const id of options.excludeItemIds ?? []) {
     const row = catalog.rowOf(id);
@@ -94,14 +138,19 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
     blockedRows: blocked,
   });
 
-  const vector = collaborative?.signal.userVector(user);
+  const vectors = blend.map((member) => member.signal.userVector(user));
+  const vector = vectors.some((v) => v !== undefined);
   const prefs = preparePreferences(user.preferences);
+  const storyProfile = context.story?.profile(user, context.now ?? Date.now());
   const weights: Weights = vector
-    ? { ...options.weights, preference: 0 }
-    : prefs
-      ? COLD_WITH_PREFERENCES
-      : COLD_WITHOUT_PREFERENCES;
-  const weightSum = weights.collaborative + weights.popularity + weights.trending + weights.preference || 1;
+    ? { ...options.weights, story: storyProfile ? (options.weights.story ?? 0) : 0, preference: 0 }
+    : {
+        ...(prefs ? COLD_WITH_PREFERENCES : COLD_WITHOUT_PREFERENCES),
+        story: storyProfile ? Math.max(options.weights.story ?? 0, COLD_STORY_WEIGHT) : 0,
+      };
+  const weightSum =
+    weights.collaborative + weights.popularity + weights.trending + weights.preference + weights.story || 1;
+  const story = storyProfile && weights.story > 0 ? { signal: context.story!, profile: storyProfile } : undefined;
 
   // Candidates: the collaborative model's nearest items plus popular and trending pools; small
   // catalogues are scored whole. Filters run before scoring so nothing filtered can slip through.
@@ -114,7 +163,11 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   if (catalog.size <= poolSize) {
     for (let row = 0; row < catalog.size; row++) if (passes(row)) candidates.add(row);
   } else {
-    if (vector) add(collaborative!.signal.candidates(vector, poolSize));
+    blend.forEach((member, m) => {
+      if (vectors[m]) add(member.signal.candidates(vectors[m], poolSize));
+    });
+    // Story neighbours of the profile: how titles nobody has watched yet (new ones) get in.
+    if (story) add(story.signal.candidates(story.profile, 200));
     add(popularity.byPopularity, 200);
     add(popularity.byTrending, 100);
     // Filters can empty the pools (a rare language, say): walk the popularity order for more.
@@ -125,19 +178,38 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   }
 
   const rows = Int32Array.from(candidates);
-  const collaborativeScores = vector ? collaborative!.signal.score(vector, rows) : undefined;
-  const scoreRow = (row: number, collab: number): Scored => {
+  // memberScores[m][i]: member m's score of rows[i] (undefined when m could not place the user).
+  const memberScores = blend.map((member, m) => (vectors[m] ? member.signal.score(vectors[m], rows) : undefined));
+  const storyScores = story?.signal.score(story.profile, rows);
+  const scoreRow = (row: number, scores: readonly (ArrayLike<number> | undefined)[], i: number, storyScore: number): Scored => {
+    // Weighted mean over the members that scored the row (one member: its score as it is).
+    const memberContributions = new Float64Array(blend.length);
+    let weighted = 0;
+    let weightTotal = 0;
+    blend.forEach((member, m) => {
+      const s = scores[m]?.[i];
+      if (s === undefined || Number.isNaN(s)) return;
+      weighted += member.weight * s;
+      weightTotal += member.weight;
+      memberContributions[m] = member.weight * s;
+    });
+    const collab = weightTotal > 0 ? weighted / weightTotal : NaN;
+    for (let m = 0; m < blend.length; m++) {
+      memberContributions[m] = weightTotal > 0 ? (weights.collaborative * memberContributions[m]!) / weightTotal / weightSum : 0;
+    }
     const preference = prefs ? matchPreferences(catalog, row, prefs) : undefined;
     const contributions: Weights = {
       collaborative: Number.isNaN(collab) ? 0 : (weights.collaborative * collab) / weightSum,
       popularity: (weights.popularity * popularity.popularity[row]!) / weightSum,
       trending: (weights.trending * popularity.trending[row]!) / weightSum,
       preference: preference ? (weights.preference * preference.score) / weightSum : 0,
+      story: Number.isNaN(storyScore) ? 0 : (weights.story * storyScore) / weightSum,
     };
-    const total = contributions.collaborative + contributions.popularity + contributions.trending + contributions.preference;
-    return { total, contributions, collaborative: collab, preference };
+    const total =
+      contributions.collaborative + contributions.popularity + contributions.trending + contributions.preference + contributions.story;
+    return { total, contributions, collaborative: collab, story: storyScore, memberContributions, preference };
   };
-  const scored = Array.from(rows, (row, i) => scoreRow(row, collaborativeScores ? collaborativeScores[i]! : NaN));
+  const scored = Array.from(rows, (row, i) => scoreRow(row, memberScores, i, storyScores ? storyScores[i]! : NaN));
   const order = Array.from(rows.keys()).sort((a, b) => scored[b]!.total - scored[a]!.total || rows[a]! - rows[b]!);
   const shortlist = order.slice(0, wanted);
   const shortRows = shortlist.map((i) => rows[i]!);
@@ -150,7 +222,13 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   ).map((p) => ({ row: shortRows[p]!, scored: scored[shortlist[p]!]!, explore: false }));
 
   if (options.explore && picked.length > 0) {
-    const scoreOne = (row: number) => scoreRow(row, vector ? collaborative!.signal.score(vector, [row])[0]! : NaN);
+    const scoreOne = (row: number) =>
+      scoreRow(
+        row,
+        blend.map((member, m) => (vectors[m] ? member.signal.score(vectors[m], [row]) : undefined)),
+        0,
+        story ? story.signal.score(story.profile, [row])[0]! : NaN,
+      );
     exploreInto(picked, catalog, passes, options.random ?? Math.random, scoreOne, limit);
   }
 
@@ -167,12 +245,12 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
       ) as [number, number],
       explanation_reasons: explore
         ? ['explore: outside your usual picks']
-        : explain(s, row, context, liked, prefs),
-      algorithm_source: explore ? 'random_explore' : sourceOf(s, context, Boolean(vector)),
+        : explain(s, row, context, blend, liked, prefs, story && { ...story, watched }),
+      algorithm_source: explore ? 'random_explore' : sourceOf(s, blend, vector),
       diversity_category: diversityCategory(catalog, row, popularity.popularityRank[row]!),
     };
   });
-  return { items, degraded: !collaborative, coldStart: !vector };
+  return { items, degraded: blend.length === 0, coldStart: !vector };
 }
 
 /** Replaces the last tenth of the slots (at least one) with random rows that pass the filters. */
@@ -199,22 +277,31 @@ function exploreInto(
 
 function strongest(s: Scored): SignalName {
   let best: SignalName = 'popularity';
-  for (const name of ['collaborative', 'trending', 'preference'] as const) {
+  for (const name of ['collaborative', 'trending', 'preference', 'story'] as const) {
     if (s.contributions[name] > s.contributions[best]) best = name;
   }
   return best;
 }
 
-function sourceOf(s: Scored, context: RankingContext, warm: boolean): AlgorithmSource {
+/** Blend members that scored the row, by their part of its score, strongest first. */
+function membersByContribution(s: Scored): number[] {
+  const members: number[] = [];
+  for (let m = 0; m < s.memberContributions.length; m++) if (s.memberContributions[m]! > 0) members.push(m);
+  return members.sort((a, b) => s.memberContributions[b]! - s.memberContributions[a]! || a - b);
+}
+
+function sourceOf(s: Scored, blend: readonly BlendedSignal[], warm: boolean): AlgorithmSource {
   switch (strongest(s)) {
     case 'collaborative':
-      return context.collaborative!.source;
+      return blend[membersByContribution(s)[0] ?? 0]!.source;
     case 'trending':
       return 'trending_boost';
     case 'preference':
       return 'cold_start';
+    case 'story':
+      return 'story_similarity';
     case 'popularity':
-      return warm || !context.collaborative ? 'popularity_fallback' : 'cold_start';
+      return warm || blend.length === 0 ? 'popularity_fallback' : 'cold_start';
   }
 }
 
@@ -223,8 +310,10 @@ function explain(
   s: Scored,
   row: number,
   context: RankingContext,
+  blend: readonly BlendedSignal[],
   liked: readonly number[],
   prefs: PreparedPreferences | undefined,
+  story?: { signal: StorySignal; profile: UserStoryProfile; watched: readonly number[] },
 ): string[] {
   const { catalog, popularity } = context;
   const names = (Object.keys(s.contributions) as SignalName[])
@@ -236,10 +325,16 @@ function explain(
     if (name !== top && s.contributions[name] < s.total / 6) continue;
     switch (name) {
       case 'collaborative': {
-        const nearest = context.collaborative!.signal.nearestConsumed(row, liked);
-        if (nearest && nearest.similarity > 0) {
+        // The strongest member, and any other that made up a sixth of the score, each name the
+        // watched title closest to this one in their own item space.
+        const named = new Set<number>();
+        membersByContribution(s).forEach((m, position) => {
+          if (position > 0 && s.memberContributions[m]! < s.total / 6) return;
+          const nearest = blend[m]!.signal.nearestConsumed(row, liked);
+          if (!nearest || !(nearest.similarity > 0) || named.has(nearest.row)) return;
+          named.add(nearest.row);
           reasons.push(`because_you_watched: ${catalog.items[nearest.row]!.title} (${nearest.similarity.toFixed(2)})`);
-        }
+        });
         reasons.push(`similar_users: ${s.collaborative.toFixed(2)}`);
         break;
       }
@@ -253,6 +348,16 @@ function explain(
         if (s.preference?.genre) reasons.push(`genre_pref: ${s.preference.genre} (${s.preference.score.toFixed(2)})`);
         else if (prefs) reasons.push(`profile_match: ${s.preference!.score.toFixed(2)}`);
         break;
+      case 'story': {
+        const nearest = story?.signal.nearestConsumed(row, story.watched);
+        if (nearest && nearest.similarity > 0) {
+          reasons.push(`story_match: ${catalog.items[nearest.row]!.title} (${nearest.similarity.toFixed(2)})`);
+        }
+        // Say so when the title follows where the user's taste in stories has been moving.
+        const shift = story?.signal.driftExplanation(story.profile, row);
+        if (shift) reasons.push(shift);
+        break;
+      }
     }
   }
   return reasons;

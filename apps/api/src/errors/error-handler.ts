@@ -37,9 +37,18 @@ function toApiError(error: FastifyError & { validation?: AjvError[]; validationC
   return new ApiError('INTERNAL_ERROR', 'internal error; see the service log for the request id');
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const apiError = toApiError(error);
+export interface ErrorHandlingOptions {
+  /** Whether the store answers; an unexpected failure while it does not is reported as a 503. */
+  storeHealthy?: () => Promise<boolean>;
+}
+
+export function registerErrorHandling(app: FastifyInstance, options: ErrorHandlingOptions = {}): void {
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    let apiError = toApiError(error);
+    // A read that failed because the store is unreachable is the outage, not a bug: retryable.
+    if (apiError.code === 'INTERNAL_ERROR' && options.storeHealthy && !(await options.storeHealthy().catch(() => false))) {
+      apiError = new ApiError('SERVICE_UNAVAILABLE', 'the store is unreachable; retry later');
+    }
     if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     // Unavailability is temporary: tell clients when to come back.
     if (apiError.statusCode === 503) reply.header('retry-after', '5');

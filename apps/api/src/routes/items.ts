@@ -1,4 +1,5 @@
 import type { Item } from '@recsys/core';
+import { ExternalEmbeddingError } from '@recsys/engine';
 import { Type, type Static } from 'typebox';
 import type { App, RouteDependencies } from '../app-types.js';
 import { ApiError } from '../errors/api-error.js';
@@ -37,7 +38,19 @@ export function itemRoutes(app: App, { engine }: RouteDependencies): void {
     },
     async (request) => {
       const now = new Date().toISOString();
-      await engine.upsertItems(request.body.items.map((item) => normaliseItem(item, now)));
+      try {
+        await engine.upsertItems(request.body.items.map((item) => normaliseItem(item, now)));
+      } catch (error) {
+        if (!(error instanceof ExternalEmbeddingError)) throw error;
+        // Nothing of the batch was stored: name the item, the field and the dimension expected.
+        throw new ApiError('VALIDATION_ERROR', `body/items/${error.index}/embedding: ${error.message}`, {
+          location: 'body',
+          errors: [{ field: `/items/${error.index}/embedding`, message: error.message }],
+          item_id: error.itemId,
+          expected_dimension: error.expectedDimension,
+          actual_dimension: error.actualDimension,
+        });
+      }
       return { upserted: request.body.items.length };
     },
   );

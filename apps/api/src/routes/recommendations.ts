@@ -86,7 +86,8 @@ export function recommendationRoutes(app: App, { engine, metrics }: RouteDepende
       schema: {
         tags: ['recommendations'],
         summary: 'Items similar to one item',
-        description: 'collaborative: watched by the same people; hybrid: that plus shared genres, type and era.',
+        description:
+          'collaborative: watched by the same people; hybrid: that plus shared genres, type and era; story: the closest plots (plot embeddings of the item text, or the items\' external embeddings).',
         params: ItemParams,
         querystring: SimilarQuery,
         response: { 200: SimilarResponse, ...errors(400, 404) },

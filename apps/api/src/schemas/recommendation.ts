@@ -79,7 +79,7 @@ export const RecommendationResponse = Type.Object({
 
 export const SimilarQuery = Type.Object(
   {
-    mode: Type.Optional(Type.Enum(['collaborative', 'hybrid'], { default: 'hybrid' })),
+    mode: Type.Optional(Type.Enum(['collaborative', 'hybrid', 'story'], { default: 'hybrid' })),
     limit: Type.Optional(Limit),
   },
   { additionalProperties: false },

@@ -35,6 +35,29 @@ export const UserExport = Type.Object({
   preferences: Type.Union([Preferences, Type.Null()]),
   interactions: Type.Array(Type.Object({}, { additionalProperties: true })),
   events: Type.Array(Type.Object({}, { additionalProperties: true })),
+  story_evolution: Type.Optional(
+    Type.Union([
+      Type.Object(
+        {
+          half_life_days: Type.Number(),
+          weekly: Type.Array(Type.Object({ week_start: Type.String(), weight: Type.Number(), themes: Type.Array(Type.String()) })),
+          current_themes: Type.Array(Type.String()),
+          drift: Type.Union([
+            Type.Object({
+              weeks: Type.Number(),
+              since: Type.String(),
+              cosine_distance: Type.Number(),
+              rising: Type.Array(Type.String()),
+              falling: Type.Array(Type.String()),
+            }),
+            Type.Null(),
+          ]),
+        },
+        { description: 'How the user\'s taste in story themes moved: weekly snapshots and the drift over the last 4 weeks' },
+      ),
+      Type.Null(),
+    ]),
+  ),
 });
 
 export const ErasureReport = Type.Object({

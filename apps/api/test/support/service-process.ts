@@ -25,8 +25,15 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts the real service (`pnpm start`'s entry point) on a free loopback port; resolves once it answers. */
-export async function startServiceProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
+/**
+ * Starts the real service (`pnpm start`'s entry point) on a free loopback port; resolves once
+ * `waitFor` answers 200 (a distributed-mode replica is live before it reached Redis: wait for /readyz).
+ */
+export async function startServiceProcess(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  waitFor: '/healthz' | '/readyz' = '/healthz',
+): Promise<ServiceProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
     cwd: ROOT,
@@ -41,7 +48,7 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode} before answering:\n${output}`);
-    const healthy = await fetch(`${baseUrl}/healthz`).then((r) => r.ok, () => false);
+    const healthy = await fetch(`${baseUrl}${waitFor}`).then((r) => r.ok, () => false);
     if (healthy) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

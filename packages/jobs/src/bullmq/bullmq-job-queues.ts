@@ -27,6 +27,14 @@ export class BullMqJobQueues {
   declare(name: string): void {
     if (!JOB_NAME.test(name)) throw new JobRunnerError('JOB_INVALID', `job names are 1-100 of A-Z a-z 0-9 _ -, got ${JSON.stringify(name)}`);
     this.declared.add(name);
+    // Made now rather than on first use: a queue made while Redis is away waits for it on its first
+    // call, where one made beforehand fails fast (the client has no offline queue).
+    this.queue(name);
+  }
+
+  /** Resolves once every declared queue has connected. */
+  async ready(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.waitUntilReady()));
   }
 
   async enqueue<Data>(name: string, data: Data): Promise<JobInfo<Data>> {
@@ -75,6 +83,7 @@ export class BullMqJobQueues {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      queue.on('error', () => undefined); // connection errors: the calls fail and ioredis reconnects
       this.queues.set(name, queue);
     }
     return queue;

@@ -2,6 +2,7 @@ import type { JobContext, JobHandler } from '@recsys/core';
 import { type Job, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobIdOf } from './job-info.js';
+import { WORKER_CONNECTION_OPTIONS } from './options.js';
 
 // The consumer side of the BullMQ job runner (what a worker process runs): one BullMQ worker per
 // registered handler, each on its own connection (workers block on Redis while they wait).
@@ -16,6 +17,12 @@ export interface BullMqWorkerOptions {
   concurrency?: number;
   /** How long a job's lock lasts without renewal; a dead worker's jobs return after it. Default 30 s. */
   lockDurationMs?: number;
+  /**
+   * How often workers look for jobs whose lock expired (their worker died) and put them back in
+   * their queue; default the lock duration. A dead worker's job runs again within about the lock
+   * duration plus two of these intervals.
+   */
+  stalledIntervalMs?: number;
   /** Told about worker errors (lost connections, failed lock renewals); BullMQ retries by itself. */
   onError?: (error: Error, jobName: string) => void;
 }
@@ -37,12 +44,14 @@ export class BullMqJobWorkers {
   /** Starts consuming the queue of `name` with `handler`. */
   start<Data, Result>(name: string, handler: JobHandler<Data, Result>): void {
     if (this.closing) throw new Error('the workers are closing');
-    const connection = this.connection.duplicate({ maxRetriesPerRequest: null });
+    const connection = this.connection.duplicate(WORKER_CONNECTION_OPTIONS);
+    const lockDuration = this.options.lockDurationMs ?? 30_000;
     const worker = new Worker(name, (job: Job, token?: string) => this.process(name, handler, job, token), {
       connection,
       prefix: this.prefix,
       concurrency: this.options.concurrency ?? 1,
-      lockDuration: this.options.lockDurationMs ?? 30_000,
+      lockDuration,
+      stalledInterval: this.options.stalledIntervalMs ?? lockDuration,
     });
     worker.on('error', (error) => this.options.onError?.(error, name));
     this.workers.set(name, { worker, connection });

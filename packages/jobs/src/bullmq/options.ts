@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 
 // Settings shared by the producer and consumer sides of the BullMQ job runner.
 
@@ -23,6 +23,31 @@ export interface BullMqJobOptions {
 }
 
 export const DEFAULT_BULL_PREFIX = 'recsys:bull';
+
+/** Reconnection backoff of the clients the runner makes: 100 ms doubling up to 1 s, with jitter. */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(100 * 2 ** Math.max(0, attempt - 1), 1000) - Math.floor(Math.random() * 50);
+}
+
+/**
+ * The producer client (queues: add, read, schedule) fails fast while Redis is unreachable, as
+ * BullMQ recommends for callers that answer HTTP requests: no offline queue, so an enqueue is
+ * refused at once instead of hanging until the reconnection.
+ */
+export const PRODUCER_CONNECTION_OPTIONS = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  retryStrategy: reconnectDelayMs,
+} as const satisfies RedisOptions;
+
+/**
+ * Worker clients (duplicates of the producer client, so with its reconnection backoff) wait for the
+ * reconnection instead: BullMQ requires maxRetriesPerRequest null for them.
+ */
+export const WORKER_CONNECTION_OPTIONS = {
+  enableOfflineQueue: true,
+  maxRetriesPerRequest: null,
+} as const satisfies RedisOptions;
 
 export interface ResolvedJobOptions {
   attempts: number;

@@ -71,6 +71,7 @@ __all__ = [
     "Item",
     "Preferences",
     "EventAck",
+    "ErasureReport",
     "UpsertResult",
     "Job",
     "ModelInfo",
@@ -100,6 +101,8 @@ DEFAULT_MAX_RETRIES = 2
 # The service accepts at most this many items (and events) per request.
 MAX_BATCH = 1000
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# Above this many characters of list parameters, recommendations are requested with a JSON body.
+MAX_QUERY_LIST_CHARS = 2000
 
 CONTENT_TYPES = ("movie", "tv_show", "series", "anime")
 EVENT_TYPES = ("impression", "click", "watch", "complete", "rate", "save", "skip", "rewatch", "search", "dwell")
@@ -327,6 +330,20 @@ class Preferences:
 
     @classmethod
     def from_dict(cls, data: Any) -> "Preferences":
+        return _from_dict(cls, data)
+
+
+@dataclass
+class ErasureReport:
+    """What ``delete_user`` removed: event count, whether preferences existed, derived features."""
+
+    user_id: Optional[str] = None
+    events: int = 0
+    preferences: bool = False
+    features: int = 0
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "ErasureReport":
         return _from_dict(cls, data)
 
 
@@ -597,8 +614,10 @@ class PersonalizedService:
             "genres": _as_list(genres),
             "exclude_item_ids": _as_list(exclude_item_ids),
         }
-        # A value holding a comma cannot travel in a comma-separated query: use the JSON body.
-        needs_body = any(v is not None and any("," in x for x in v) for v in lists.values())
+        # A value holding a comma cannot travel in a comma-separated query, and long lists (say, a
+        # user's whole watch history to exclude) make URLs proxies refuse: use the JSON body.
+        given = [v for v in lists.values() if v is not None]
+        needs_body = any("," in x for v in given for x in v) or sum(len(x) + 1 for v in given for x in v) > MAX_QUERY_LIST_CHARS
         try:
             if context is not None or needs_body:
                 ctx = dict(context or {})
@@ -803,9 +822,12 @@ class PersonalizedService:
         """Everything the service holds about the user (GDPR export), as returned."""
         return self._request("GET", f"/v1/users/{_seg(user_id)}/export")
 
-    def delete_user(self, user_id: str) -> Any:
-        """Erases the user's preferences, events and state (GDPR erasure)."""
-        return self._request("DELETE", f"/v1/users/{_seg(user_id)}")
+    def delete_user(self, user_id: str) -> ErasureReport:
+        """Erases the user's preferences, events and state (GDPR erasure); safe to repeat."""
+        data = self._request("DELETE", f"/v1/users/{_seg(user_id)}")
+        report = ErasureReport.from_dict(data) if isinstance(data, Mapping) else ErasureReport()
+        report.user_id = report.user_id or user_id
+        return report
 
     # ---- models and jobs ------------------------------------------------------------------
 
@@ -1113,7 +1135,7 @@ def export_user(user_id: str) -> Dict[str, Any]:
     return get_default_service().export_user(user_id)
 
 
-def delete_user(user_id: str) -> Any:
+def delete_user(user_id: str) -> ErasureReport:
     return get_default_service().delete_user(user_id)
 
 

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Artifacts, ModelRecord, ModelRegistry, ModelStatus } from '@recsys/core';
+import type { Redis } from 'ioredis';
 import type { ActivationListener } from '../activation-listeners.js';
 import { ModelRegistryError, type SaveModelOptions } from '../embedded/model-registry.js';
 import { ActivationSubscriber } from './activation-subscriber.js';
@@ -54,7 +55,7 @@ export class RedisModelRegistry implements ModelRegistry {
     if (status !== 'inactive' && status !== 'rejected') {
       throw new ModelRegistryError('MODEL_INVALID', `status must be 'inactive' or 'rejected', got ${String(status)}`);
     }
-    const redis = this.client.redis;
+    const redis = await this.redis();
     if ((await redis.hexists(this.keys.models, record.version)) === 1) throw exists(record.version);
     const temp = this.keys.modelArtifactsTemp(record.version, randomUUID());
     try {
@@ -94,7 +95,7 @@ export class RedisModelRegistry implements ModelRegistry {
     const stored = await this.require(version);
     const artifacts: Artifacts = {};
     for (const entry of stored.artifacts) {
-      const buffer = await this.client.redis.hgetBuffer(this.keys.modelArtifacts(version), entry.name);
+      const buffer = await (await this.redis()).hgetBuffer(this.keys.modelArtifacts(version), entry.name);
       if (!buffer || buffer.byteLength !== entry.bytes || sha256(buffer) !== entry.sha256) {
         throw new ModelRegistryError('MODEL_CORRUPT', `artifact ${entry.name} of model ${version} is missing or damaged in Redis`);
       }
@@ -105,7 +106,8 @@ export class RedisModelRegistry implements ModelRegistry {
 
   /** Every version, newest (by created_at) first. */
   async list(): Promise<ModelRecord[]> {
-    const [all, active] = await Promise.all([this.client.redis.hgetall(this.keys.models), this.activeVersion()]);
+    const redis = await this.redis();
+    const [all, active] = await Promise.all([redis.hgetall(this.keys.models), this.activeVersion()]);
     return Object.values(all)
       .map((json) => JSON.parse(json) as StoredModel)
       .sort((a, b) => (a.created_at === b.created_at ? cmp(b.version, a.version) : cmp(b.created_at, a.created_at)))
@@ -113,19 +115,20 @@ export class RedisModelRegistry implements ModelRegistry {
   }
 
   async get(version: string): Promise<ModelRecord | undefined> {
-    const [json, active] = await Promise.all([this.client.redis.hget(this.keys.models, version), this.activeVersion()]);
+    const redis = await this.redis();
+    const [json, active] = await Promise.all([redis.hget(this.keys.models, version), this.activeVersion()]);
     return json === null ? undefined : toRecord(JSON.parse(json) as StoredModel, active);
   }
 
   async activeVersion(): Promise<string | undefined> {
-    return (await this.client.redis.get(this.keys.activeModel)) ?? undefined;
+    return (await (await this.redis()).get(this.keys.activeModel)) ?? undefined;
   }
 
   /** Makes `version` the serving one (also a rejected one: an operator's rollback) and announces it. */
   async activate(version: string): Promise<ModelRecord> {
     const stored = await this.require(version);
     const done = await runScript(
-      this.client.redis,
+      await this.redis(),
       'model-activate',
       [this.keys.models, this.keys.activeModel],
       [version, this.keys.modelActivatedChannel],
@@ -153,8 +156,14 @@ export class RedisModelRegistry implements ModelRegistry {
     await this.client.close();
   }
 
+  /** The client, connected on first use (the registry has no open()); later commands fail fast while Redis is away. */
+  private async redis(): Promise<Redis> {
+    await this.client.firstConnection();
+    return this.client.redis;
+  }
+
   private async require(version: string): Promise<StoredModel> {
-    const json = await this.client.redis.hget(this.keys.models, version);
+    const json = await (await this.redis()).hget(this.keys.models, version);
     if (json === null) throw notFound(version);
     return JSON.parse(json) as StoredModel;
   }

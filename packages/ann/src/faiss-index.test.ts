@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { ExactIndex } from './exact-index.js';
+import { loadFaissAddon } from './faiss-addon.js';
+import { chooseFaissIndexKind, FaissIndex, FaissIndexFormatError, readFaissIndexInfo } from './faiss-index.js';
+import { recallAtK } from './recall.js';
+
+const load = loadFaissAddon();
+
+function gaussian(seed: number): () => number {
+  let a = seed >>> 0;
+  const uniform = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+/** Random rows whose norms vary (log-normal), like trained item factors: inner product and L2 disagree. */
+function randomVectors(n: number, dim: number, seed: number): Float32Array {
+  const g = gaussian(seed);
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const scale = Math.exp(0.5 * g());
+    for (let d = 0; d < dim; d++) out[i * dim + d] = g() * scale;
+  }
+  return out;
+}
+
+/** Rows around `clusters` random centres (as trained embeddings cluster by taste), norms varying. */
+function clusteredVectors(n: number, dim: number, clusters: number, seed: number): Float32Array {
+  const g = gaussian(seed);
+  const centres = randomVectors(clusters, dim, seed + 1);
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const c = i % clusters;
+    const scale = Math.exp(0.3 * g());
+    for (let d = 0; d < dim; d++) out[i * dim + d] = (centres[c * dim + d]! + 0.3 * g()) * scale;
+  }
+  return out;
+}
+
+/** Mean recall@k of `index` against exact search, on fresh Gaussian queries. */
+function measuredRecall(index: FaissIndex, vectors: Float32Array, dim: number, k: number, queries = 100): number {
+  const exact = new ExactIndex(vectors, dim);
+  const queryRows = randomVectors(queries, dim, 99);
+  let sum = 0;
+  for (let q = 0; q < queries; q++) {
+    const query = queryRows.subarray(q * dim, q * dim + dim);
+    sum += recallAtK(index.search(query, k).rows, exact.search(query, k).rows);
+  }
+  return sum / queries;
+}
+
+// Small catalogues keep these quick on a busy machine; one thread avoids OpenMP spinning.
+const threads = { buildThreads: 1, searchThreads: 1 };
+
+describe('chooseFaissIndexKind', () => {
+  it('uses exact flat search up to 200k vectors and IVF above; HNSW only in a band the caller opens', () => {
+    expect(chooseFaissIndexKind(5_000)).toBe('flat');
+    expect(chooseFaissIndexKind(200_000)).toBe('flat');
+    expect(chooseFaissIndexKind(200_001)).toBe('ivf');
+    expect(chooseFaissIndexKind(1_000_000)).toBe('ivf');
+    const band = { flatMaxSize: 1_000, hnswMaxSize: 2_000 };
+    expect(chooseFaissIndexKind(1_000, band)).toBe('flat');
+    expect(chooseFaissIndexKind(1_500, band)).toBe('hnsw');
+    expect(chooseFaissIndexKind(2_500, band)).toBe('ivf');
+  });
+});
+
+describe('the faiss addon compiled at install', () => {
+  it.skipIf(process.env.RECSYS_SKIP_FAISS_BUILD === '1')('loads (set RECSYS_SKIP_FAISS_BUILD=1 on machines without libfaiss)', () => {
+    expect(load.ok ? 'loaded' : load.error.message).toBe('loaded');
+  });
+});
+
+describe.skipIf(!load.ok)('FaissIndex', () => {
+  const dim = 16;
+  const vectors = randomVectors(3_000, dim, 1);
+
+  it('flat: returns exactly what exact search returns, by inner product', () => {
+    const index = FaissIndex.build(vectors, dim, { kind: 'flat', ...threads });
+    const exact = new ExactIndex(vectors, dim);
+    const query = randomVectors(1, dim, 5);
+    const got = index.search(query, 50);
+    const want = exact.search(query, 50);
+    expect(Array.from(got.rows)).toEqual(Array.from(want.rows));
+    for (let i = 0; i < 50; i++) expect(got.scores[i]).toBeCloseTo(want.scores[i]!, 3);
+    expect(index.info.recall).toBe(1);
+  });
+
+  it('hnsw: inner-product HNSW agrees with exact search (recall@k >= 0.95) at the calibrated efSearch', () => {
+    const index = FaissIndex.build(vectors, dim, { kind: 'hnsw', calibrationK: 200, ...threads });
+    expect(index.info.description).toBe('HNSW32,Flat');
+    expect(index.info.efSearch).toBeGreaterThanOrEqual(200);
+    expect(index.info.recall).toBeGreaterThanOrEqual(0.95);
+    expect(measuredRecall(index, vectors, dim, 200)).toBeGreaterThanOrEqual(0.95);
+    // Scores are inner products, best first.
+    const query = randomVectors(1, dim, 7);
+    const { rows, scores } = index.search(query, 10);
+    let dot = 0;
+    for (let d = 0; d < dim; d++) dot += query[d]! * vectors[rows[0]! * dim + d]!;
+    expect(scores[0]).toBeCloseTo(dot, 3);
+    for (let i = 1; i < scores.length; i++) expect(scores[i]!).toBeLessThanOrEqual(scores[i - 1]!);
+  });
+
+  it('hnsw: METRIC_INNER_PRODUCT beats the MIPS-to-L2 reduction (one extra coordinate) at the same efSearch', () => {
+    const addon = load.ok ? load.addon : undefined!;
+    const k = 200;
+    const ip = FaissIndex.build(vectors, dim, { kind: 'hnsw', efSearch: k, calibrationK: k, ...threads });
+    // The reduction: x' = [x, sqrt(M^2 - |x|^2)], q' = [q, 0]; the L2-nearest x' has the largest q.x.
+    const n = vectors.length / dim;
+    const norms = Array.from({ length: n }, (_, i) => vectors.subarray(i * dim, i * dim + dim).reduce((s, v) => s + v * v, 0));
+    const maxNorm = Math.max(...norms);
+    const augmented: number[] = [];
+    for (let i = 0; i < n; i++) augmented.push(...vectors.subarray(i * dim, i * dim + dim), Math.sqrt(maxNorm - norms[i]!));
+    const l2 = addon.Index.fromFactory(dim + 1, 'HNSW32,Flat', 1);
+    addon.setThreads(1);
+    l2.add(augmented);
+    l2.setParameter('efSearch', k);
+
+    const exact = new ExactIndex(vectors, dim);
+    const queries = randomVectors(20, dim, 21);
+    let ipRecall = 0;
+    let l2Recall = 0;
+    for (let q = 0; q < 20; q++) {
+      const query = queries.subarray(q * dim, q * dim + dim);
+      const truth = exact.search(query, k).rows;
+      ipRecall += recallAtK(ip.search(query, k).rows, truth) / 20;
+      l2Recall += recallAtK(l2.search([...query, 0], k).labels, truth) / 20;
+    }
+    expect(ipRecall).toBeGreaterThanOrEqual(0.95);
+    expect(ipRecall).toBeGreaterThan(l2Recall);
+  });
+
+  it('ivf: calibration picks the smallest nprobe that reaches recall@k >= 0.95; a fixed nprobe of 1 falls short', () => {
+    const clustered = clusteredVectors(3_000, dim, 32, 2);
+    const index = FaissIndex.build(clustered, dim, { kind: 'ivf', nlist: 32, calibrationK: 200, ...threads });
+    expect(index.info.description).toBe('IVF32,Flat');
+    expect(index.info.nprobe).toBeGreaterThan(1);
+    expect(index.info.nprobe).toBeLessThan(32);
+    expect(index.info.recall).toBeGreaterThanOrEqual(0.95);
+    expect(measuredRecall(index, clustered, dim, 200)).toBeGreaterThanOrEqual(0.95);
+
+    const narrow = FaissIndex.build(clustered, dim, { kind: 'ivf', nlist: 32, nprobe: 1, calibrationK: 200, ...threads });
+    expect(narrow.info.recall).toBeUndefined();
+    expect(measuredRecall(narrow, clustered, dim, 200)).toBeLessThan(0.5);
+  });
+
+  it('caps k at the index size, returns nothing for k = 0, and rejects a query of the wrong dimension', () => {
+    const small = randomVectors(30, dim, 3);
+    for (const kind of ['flat', 'hnsw', 'ivf'] as const) {
+      const index = FaissIndex.build(small, dim, { kind, ...threads });
+      const all = index.search(randomVectors(1, dim, 4), 1_000);
+      expect(all.rows.length).toBe(30);
+      expect(new Set(all.rows).size).toBe(30);
+      expect(index.search(randomVectors(1, dim, 4), 0).rows.length).toBe(0);
+      expect(() => index.search(new Float32Array(dim - 1), 5)).toThrow(/dim/);
+    }
+    const empty = FaissIndex.build(new Float32Array(0), dim, { kind: 'hnsw', ...threads });
+    expect(empty.search(new Float32Array(dim), 10).rows.length).toBe(0);
+  });
+
+  it('round-trips through bytes with its settings and model version, and refuses another version', () => {
+    const index = FaissIndex.build(vectors, dim, { kind: 'hnsw', calibrationK: 100, ...threads });
+    const bytes = index.toBytes({ modelVersion: 'v42' });
+    expect(readFaissIndexInfo(bytes)).toMatchObject({ kind: 'hnsw', size: 3_000, dim, modelVersion: 'v42', efSearch: index.info.efSearch });
+
+    const restored = FaissIndex.fromBytes(bytes, { modelVersion: 'v42' });
+    expect(restored.size).toBe(3_000);
+    expect(restored.info.efSearch).toBe(index.info.efSearch);
+    const query = randomVectors(1, dim, 11);
+    expect(Array.from(restored.search(query, 100).rows)).toEqual(Array.from(index.search(query, 100).rows));
+
+    expect(() => FaissIndex.fromBytes(bytes, { modelVersion: 'v43' })).toThrow(FaissIndexFormatError);
+    expect(() => FaissIndex.fromBytes(bytes.slice(0, 8))).toThrow(FaissIndexFormatError);
+    const corrupt = bytes.slice();
+    corrupt[0] = 0;
+    expect(() => FaissIndex.fromBytes(corrupt)).toThrow(/not a serialised faiss index/);
+  });
+
+  it('keeps IVF nprobe across a round trip', () => {
+    const index = FaissIndex.build(vectors, dim, { kind: 'ivf', nlist: 32, calibrationK: 100, ...threads });
+    const restored = FaissIndex.fromBytes(index.toBytes());
+    expect(restored.info.nprobe).toBe(index.info.nprobe);
+    const query = randomVectors(1, dim, 13);
+    expect(Array.from(restored.search(query, 100).rows)).toEqual(Array.from(index.search(query, 100).rows));
+  });
+});

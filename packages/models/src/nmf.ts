@@ -1,0 +1,226 @@
+import { decodeArtifact, encodeArtifact } from '@recsys/core';
+import type { InteractionMatrix } from './interaction-matrix.js';
+import { mulberry32 } from './random.js';
+
+export interface NmfOptions {
+  factors: number;
+  /** Multiplicative-update sweeps (users, then items). */
+  iterations: number;
+  /** L2 penalty on both factor matrices (added to the update denominators). */
+  regularization: number;
+  /** Treat every positive preference as 1 (otherwise its magnitude is the target). */
+  binary: boolean;
+  /** Multiplicative-update sweeps of a fold-in. */
+  foldInIterations: number;
+  seed: number;
+}
+
+/**
+ * Chosen on a validation split carved from the MovieLens-100k training part (nDCG@10, direct
+ * scoring): 16 factors with λ 5 gave 0.254 (fold-in users 0.254); 32 factors 0.246 at λ 5 and
+ * 0.231 at λ 0.5; 64 factors 0.208; λ 20 0.241.
+ */
+export const DEFAULT_NMF_OPTIONS: Readonly<NmfOptions> = {
+  factors: 16,
+  iterations: 60,
+  regularization: 5,
+  binary: true,
+  foldInIterations: 40,
+  seed: 42,
+};
+
+interface NmfMeta {
+  nUsers: number;
+  nItems: number;
+  options: NmfOptions;
+}
+
+const ARTIFACT_KIND = 'nmf';
+const ARTIFACT_FORMAT = 1;
+const TINY = 1e-12;
+
+/**
+ * Non-negative matrix factorisation X ≈ W Hᵀ (Lee & Seung 2001, Frobenius loss with L2) of the
+ * positive preferences, unobserved entries counting as zeros. Factors are additive "parts", so a
+ * new user's vector is a cheap non-negative fit against fixed item parts: a cold-start and
+ * fallback model. Each update costs O(nnz·k + (users + items)·k²).
+ */
+export class NMF {
+  readonly options: Readonly<NmfOptions>;
+  private users: Float32Array = new Float32Array(0);
+  private items: Float32Array = new Float32Array(0);
+  private nU = 0;
+  private nI = 0;
+  private itemGram: Float64Array | undefined;
+
+  constructor(options: Partial<NmfOptions> = {}) {
+    this.options = checkOptions({ ...DEFAULT_NMF_OPTIONS, ...options });
+  }
+
+  get factors(): number {
+    return this.options.factors;
+  }
+  get nUsers(): number {
+    return this.nU;
+  }
+  get nItems(): number {
+    return this.nI;
+  }
+  /** nUsers × factors, row-major, non-negative. */
+  get userFactors(): Float32Array {
+    return this.users;
+  }
+  /** nItems × factors, row-major, non-negative. */
+  get itemFactors(): Float32Array {
+    return this.items;
+  }
+
+  fit(matrix: InteractionMatrix, onProgress?: (iteration: number, iterations: number) => void): this {
+    const { factors: k, iterations, seed } = this.options;
+    const random = mulberry32(seed);
+    const target = (v: number) => (v > 0 ? (this.options.binary ? 1 : v) : 0);
+    // Start at the scale of the data so the first updates are not huge: mean target ≈ k·s².
+    let mean = 0;
+    for (const v of matrix.values) mean += target(v);
+    const scale = Math.sqrt(mean / Math.max(1, matrix.nRows * matrix.nCols) / k) || 0.01;
+    this.nU = matrix.nRows;
+    this.nI = matrix.nCols;
+    this.users = Float32Array.from({ length: this.nU * k }, () => scale * (0.5 + random()));
+    this.items = Float32Array.from({ length: this.nI * k }, () => scale * (0.5 + random()));
+    const byItem = matrix.transpose();
+    for (let it = 1; it <= iterations; it++) {
+      update(matrix, this.users, this.items, k, this.options.regularization, target);
+      update(byItem, this.items, this.users, k, this.options.regularization, target);
+      onProgress?.(it, iterations);
+    }
+    this.itemGram = undefined;
+    return this;
+  }
+
+  userVector(u: number): Float32Array {
+    if (!Number.isInteger(u) || u < 0 || u >= this.nU) throw new RangeError(`user ${u} outside [0, ${this.nU})`);
+    const k = this.factors;
+    return this.users.subarray(u * k, (u + 1) * k);
+  }
+
+  /**
+   * The non-negative user vector for a history against the fixed item factors: the same
+   * multiplicative updates as training, on one row. Negative preferences are ignored (NMF models
+   * positive evidence only).
+   */
+  foldIn(itemIndices: ArrayLike<number>, preferences: ArrayLike<number>): Float32Array {
+    if (itemIndices.length !== preferences.length) throw new RangeError('itemIndices and preferences differ in length');
+    const k = this.factors;
+    const H = this.items;
+    const G = (this.itemGram ??= gram(H, k));
+    const numerator = new Float64Array(k);
+    for (let j = 0; j < itemIndices.length; j++) {
+      const i = itemIndices[j]!;
+      if (!Number.isInteger(i) || i < 0 || i >= this.nI) throw new RangeError(`item ${i} outside [0, ${this.nI})`);
+      const x = preferences[j]! > 0 ? (this.options.binary ? 1 : preferences[j]!) : 0;
+      if (x === 0) continue;
+      for (let f = 0; f < k; f++) numerator[f]! += x * H[i * k + f]!;
+    }
+    let w = new Float64Array(k).fill(1 / k);
+    let next = new Float64Array(k);
+    const lambda = this.options.regularization;
+    for (let it = 0; it < this.options.foldInIterations; it++) {
+      for (let a = 0; a < k; a++) {
+        let denominator = lambda * w[a]!;
+        for (let b = 0; b < k; b++) denominator += G[a * k + b]! * w[b]!;
+        next[a] = (w[a]! * numerator[a]!) / (denominator + TINY);
+      }
+      [w, next] = [next, w];
+    }
+    return Float32Array.from(w);
+  }
+
+  scoreItems(userVector: Float32Array, out = new Float32Array(this.nI)): Float32Array {
+    const k = this.factors;
+    if (userVector.length !== k) throw new RangeError(`user vector has ${userVector.length} factors, expected ${k}`);
+    if (out.length < this.nI) throw new RangeError(`output holds ${out.length} scores, need ${this.nI}`);
+    for (let i = 0, o = 0; i < this.nI; i++, o += k) {
+      let s = 0;
+      for (let f = 0; f < k; f++) s += userVector[f]! * this.items[o + f]!;
+      out[i] = s;
+    }
+    return out;
+  }
+
+  /** Serialises the factors (kind "nmf", format 1): arrays user_factors and item_factors (f32, row-major). */
+  toArtifact(): Uint8Array {
+    return encodeArtifact<NmfMeta>({
+      kind: ARTIFACT_KIND,
+      format: ARTIFACT_FORMAT,
+      meta: { nUsers: this.nU, nItems: this.nI, options: { ...this.options } },
+      arrays: { user_factors: this.users, item_factors: this.items },
+    });
+  }
+
+  /** Loads a model written by `toArtifact`; throws ArtifactFormatError on another kind or format version. */
+  static fromArtifact(bytes: Uint8Array): NMF {
+    const { meta, arrays } = decodeArtifact<NmfMeta>(bytes, ARTIFACT_KIND, ARTIFACT_FORMAT);
+    const model = new NMF(meta.options);
+    const k = model.factors;
+    const { user_factors: users, item_factors: items } = arrays;
+    if (!(users instanceof Float32Array) || users.length !== meta.nUsers * k) throw new RangeError('nmf artifact: bad user_factors');
+    if (!(items instanceof Float32Array) || items.length !== meta.nItems * k) throw new RangeError('nmf artifact: bad item_factors');
+    model.users = users;
+    model.items = items;
+    model.nU = meta.nUsers;
+    model.nI = meta.nItems;
+    return model;
+  }
+}
+
+/** FᵀF for row-major F with k columns. */
+function gram(F: Float32Array, k: number): Float64Array {
+  const G = new Float64Array(k * k);
+  for (let o = 0; o < F.length; o += k) {
+    for (let a = 0; a < k; a++) {
+      const fa = F[o + a]!;
+      for (let b = a; b < k; b++) G[a * k + b]! += fa * F[o + b]!;
+    }
+  }
+  for (let a = 0; a < k; a++) for (let b = a + 1; b < k; b++) G[b * k + a] = G[a * k + b]!;
+  return G;
+}
+
+/** One multiplicative update of every row of X against fixed Y: X ← X ⊙ (M Y) / (X YᵀY + λX). */
+function update(
+  m: InteractionMatrix,
+  X: Float32Array,
+  Y: Float32Array,
+  k: number,
+  lambda: number,
+  target: (v: number) => number,
+): void {
+  const G = gram(Y, k);
+  const numerator = new Float64Array(k);
+  const old = new Float64Array(k);
+  for (let r = 0; r < m.nRows; r++) {
+    numerator.fill(0);
+    for (let j = m.indptr[r]!; j < m.indptr[r + 1]!; j++) {
+      const x = target(m.values[j]!);
+      if (x === 0) continue;
+      const yo = m.indices[j]! * k;
+      for (let f = 0; f < k; f++) numerator[f]! += x * Y[yo + f]!;
+    }
+    const xo = r * k;
+    for (let f = 0; f < k; f++) old[f] = X[xo + f]!;
+    for (let a = 0; a < k; a++) {
+      let denominator = lambda * old[a]!;
+      for (let b = 0; b < k; b++) denominator += G[a * k + b]! * old[b]!;
+      X[xo + a] = (old[a]! * numerator[a]!) / (denominator + TINY);
+    }
+  }
+}
+
+function checkOptions(o: NmfOptions): NmfOptions {
+  const positiveInt = (x: number) => Number.isInteger(x) && x > 0;
+  if (!positiveInt(o.factors)) throw new RangeError(`factors must be a positive integer, got ${o.factors}`);
+  if (!Number.isInteger(o.iterations) || o.iterations < 0) throw new RangeError('iterations must be an integer >= 0');
+  if (!positiveInt(o.foldInIterations)) throw new RangeError('foldInIterations must be a positive integer');
+  if (!(o.regularization >= 0)) throw new RangeError(`regularization must be >= 0, got ${o.regularization}`);
+  return o;
+}

@@ -1,0 +1,161 @@
+import { decodeArtifact, encodeArtifact } from '@recsys/core';
+import { InteractionMatrix } from './interaction-matrix.js';
+import { randomizedSvd } from './randomized-svd.js';
+
+export interface SvdOptions {
+  /** Singular triplets kept. */
+  factors: number;
+  /** Use the sign of each preference (±1) instead of its magnitude. */
+  binary: boolean;
+  /** Extra sketch columns of the randomised SVD. */
+  oversample: number;
+  /** Power iterations of the randomised SVD (sharper components for a slowly decaying spectrum). */
+  powerIterations: number;
+  seed: number;
+}
+
+/**
+ * Chosen on a validation split carved from the MovieLens-100k training part (nDCG@10, direct
+ * scoring): 12 factors 0.255, 10 0.254, 15 0.253, 20 0.253, 30 0.237, 50 0.212; star ratings
+ * instead of ±1 lost 0.008 at 20 factors.
+ */
+export const DEFAULT_SVD_OPTIONS: Readonly<SvdOptions> = {
+  factors: 12,
+  binary: true,
+  oversample: 10,
+  powerIterations: 3,
+  seed: 42,
+};
+
+interface SvdMeta {
+  nUsers: number;
+  nItems: number;
+  options: SvdOptions;
+}
+
+const ARTIFACT_KIND = 'svd';
+const ARTIFACT_FORMAT = 1;
+
+/**
+ * PureSVD (Cremonesi, Koren & Turrin 2010): the truncated SVD R ≈ U Σ Vᵀ of the users × items
+ * preference matrix, unobserved entries as zeros, scores r̂ = r V Vᵀ. A user's vector is their row
+ * projected on the item factors, r V (= their row of U Σ for a training user), so folding in any
+ * history is one sparse product: the cold-start and fallback model that needs no solve at all.
+ */
+export class PureSVD {
+  readonly options: Readonly<SvdOptions>;
+  private users: Float32Array = new Float32Array(0);
+  private items: Float32Array = new Float32Array(0);
+  private singular: Float32Array = new Float32Array(0);
+  private nU = 0;
+  private nI = 0;
+
+  constructor(options: Partial<SvdOptions> = {}) {
+    this.options = checkOptions({ ...DEFAULT_SVD_OPTIONS, ...options });
+  }
+
+  /** Components actually kept: min(factors, users, items). */
+  get factors(): number {
+    return this.singular.length || this.options.factors;
+  }
+  get nUsers(): number {
+    return this.nU;
+  }
+  get nItems(): number {
+    return this.nI;
+  }
+  /** nUsers × factors, row-major: U Σ. */
+  get userFactors(): Float32Array {
+    return this.users;
+  }
+  /** nItems × factors, row-major: V (orthonormal columns). */
+  get itemFactors(): Float32Array {
+    return this.items;
+  }
+  get singularValues(): Float32Array {
+    return this.singular;
+  }
+
+  fit(matrix: InteractionMatrix): this {
+    const { factors, oversample, powerIterations, seed } = this.options;
+    const values = Float32Array.from(matrix.values, (v) => this.value(v));
+    const input = new InteractionMatrix(matrix.nRows, matrix.nCols, matrix.indptr, matrix.indices, values);
+    const { u, s, v, rank } = randomizedSvd(input, factors, { oversample, powerIterations, seed });
+    for (let r = 0; r < matrix.nRows; r++) for (let c = 0; c < rank; c++) u[r * rank + c]! *= s[c]!;
+    this.users = u;
+    this.items = v;
+    this.singular = s;
+    this.nU = matrix.nRows;
+    this.nI = matrix.nCols;
+    return this;
+  }
+
+  userVector(u: number): Float32Array {
+    if (!Number.isInteger(u) || u < 0 || u >= this.nU) throw new RangeError(`user ${u} outside [0, ${this.nU})`);
+    const k = this.factors;
+    return this.users.subarray(u * k, (u + 1) * k);
+  }
+
+  /** The projection r V of a history: for a training user with the same history, their U Σ row. */
+  foldIn(itemIndices: ArrayLike<number>, preferences: ArrayLike<number>): Float32Array {
+    if (itemIndices.length !== preferences.length) throw new RangeError('itemIndices and preferences differ in length');
+    const k = this.factors;
+    const out = new Float32Array(k);
+    for (let j = 0; j < itemIndices.length; j++) {
+      const i = itemIndices[j]!;
+      if (!Number.isInteger(i) || i < 0 || i >= this.nI) throw new RangeError(`item ${i} outside [0, ${this.nI})`);
+      const x = this.value(preferences[j]!);
+      if (x === 0) continue;
+      for (let f = 0; f < k; f++) out[f]! += x * this.items[i * k + f]!;
+    }
+    return out;
+  }
+
+  scoreItems(userVector: Float32Array, out = new Float32Array(this.nI)): Float32Array {
+    const k = this.factors;
+    if (userVector.length !== k) throw new RangeError(`user vector has ${userVector.length} factors, expected ${k}`);
+    if (out.length < this.nI) throw new RangeError(`output holds ${out.length} scores, need ${this.nI}`);
+    for (let i = 0, o = 0; i < this.nI; i++, o += k) {
+      let s = 0;
+      for (let f = 0; f < k; f++) s += userVector[f]! * this.items[o + f]!;
+      out[i] = s;
+    }
+    return out;
+  }
+
+  /** Serialises the factors (kind "svd", format 1): user_factors (U Σ), item_factors (V), singular_values. */
+  toArtifact(): Uint8Array {
+    return encodeArtifact<SvdMeta>({
+      kind: ARTIFACT_KIND,
+      format: ARTIFACT_FORMAT,
+      meta: { nUsers: this.nU, nItems: this.nI, options: { ...this.options } },
+      arrays: { user_factors: this.users, item_factors: this.items, singular_values: this.singular },
+    });
+  }
+
+  /** Loads a model written by `toArtifact`; throws ArtifactFormatError on another kind or format version. */
+  static fromArtifact(bytes: Uint8Array): PureSVD {
+    const { meta, arrays } = decodeArtifact<SvdMeta>(bytes, ARTIFACT_KIND, ARTIFACT_FORMAT);
+    const model = new PureSVD(meta.options);
+    const { user_factors: users, item_factors: items, singular_values: s } = arrays;
+    if (!(s instanceof Float32Array) || s.length > meta.options.factors) throw new RangeError('svd artifact: bad singular_values');
+    const k = s.length;
+    if (!(users instanceof Float32Array) || users.length !== meta.nUsers * k) throw new RangeError('svd artifact: bad user_factors');
+    if (!(items instanceof Float32Array) || items.length !== meta.nItems * k) throw new RangeError('svd artifact: bad item_factors');
+    model.users = users;
+    model.items = items;
+    model.singular = s;
+    model.nU = meta.nUsers;
+    model.nI = meta.nItems;
+    return model;
+  }
+
+  private value(preference: number): number {
+    return this.options.binary ? Math.sign(preference) : preference;
+  }
+}
+
+function checkOptions(o: SvdOptions): SvdOptions {
+  if (!Number.isInteger(o.factors) || o.factors < 1) throw new RangeError(`factors must be a positive integer, got ${o.factors}`);
+  return o;
+}
