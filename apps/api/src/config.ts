@@ -8,6 +8,7 @@ export interface ServiceConfig {
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
   retrainIntervalMinutes: number;
+  incrementalIntervalMinutes: number;
   /** Dimension of external plot embeddings (RECSYS_EMBEDDING_DIMENSION); unset: the first one received. */
   embeddingDimension?: number;
 }
@@ -38,6 +39,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     rateLimitPerMinute: integer(env, 'RECSYS_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
     bodyLimitBytes: integer(env, 'RECSYS_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     retrainIntervalMinutes: integer(env, 'RECSYS_RETRAIN_INTERVAL_MINUTES', 24 * 60, 0, 525_600),
+    incrementalIntervalMinutes: integer(env, 'RECSYS_INCREMENTAL_INTERVAL_MINUTES', 60, 0, 525_600),
     ...(env.RECSYS_EMBEDDING_DIMENSION ? { embeddingDimension: integer(env, 'RECSYS_EMBEDDING_DIMENSION', 0, 1, 4096) } : {}),
   };
 }

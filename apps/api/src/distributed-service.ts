@@ -67,6 +67,7 @@ export async function createDistributedService(
       storyEmbeddingDimension: config.embeddingDimension,
       ...engineOptions,
       retrainEveryMs: 0,
+      incrementalEveryMs: 0,
       trainOnStart: false,
     },
   );

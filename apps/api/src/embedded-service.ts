@@ -33,6 +33,7 @@ export async function createEmbeddedService(config: ServiceConfig, engineOptions
     { store, registry, jobs, logger, indexFactory: createVectorIndexFactory({ logger }) },
     {
       retrainEveryMs: config.retrainIntervalMinutes * 60_000,
+      incrementalEveryMs: config.incrementalIntervalMinutes * 60_000,
       storyEmbeddingDimension: config.embeddingDimension,
       ...engineOptions,
     },

@@ -7,6 +7,8 @@ export interface WorkerConfig {
   logLevel: string;
   /** Full retrain period; 0 leaves the schedule as it is (another worker may own it). */
   retrainIntervalMinutes: number;
+  /** Incremental update period; 0 leaves the schedule as it is. */
+  incrementalIntervalMinutes: number;
   /** Train at start when no model version exists yet but there are events. */
   trainOnStart: boolean;
   /** How long SIGTERM lets a running job finish before handing it back to its queue. */
@@ -51,6 +53,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     keyPrefix: env.RECSYS_KEY_PREFIX || 'recsys:',
     logLevel: env.LOG_LEVEL || 'info',
     retrainIntervalMinutes: integer(env, 'RECSYS_RETRAIN_INTERVAL_MINUTES', 24 * 60, 0, 525_600),
+    incrementalIntervalMinutes: integer(env, 'RECSYS_INCREMENTAL_INTERVAL_MINUTES', 60, 0, 525_600),
     trainOnStart: flag(env, 'RECSYS_TRAIN_ON_START', true),
     shutdownGraceSeconds: integer(env, 'RECSYS_WORKER_SHUTDOWN_GRACE_SECONDS', 25, 0, 3600),
     jobLockSeconds,

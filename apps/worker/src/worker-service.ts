@@ -46,7 +46,12 @@ export async function createWorkerService(config: WorkerConfig, engineOptions: P
     if (finished > 0) logger.info({ erasures: finished }, 'finished user erasures a crash had left half done');
     const engine = new RecommendationEngine(
       { store, registry, jobs, logger },
-      { retrainEveryMs: config.retrainIntervalMinutes * 60_000, trainOnStart: config.trainOnStart, ...engineOptions },
+      {
+        retrainEveryMs: config.retrainIntervalMinutes * 60_000,
+        incrementalEveryMs: config.incrementalIntervalMinutes * 60_000,
+        trainOnStart: config.trainOnStart,
+        ...engineOptions,
+      },
     );
     await engine.start();
     await jobs.ready();

@@ -60,8 +60,8 @@ describe('RecommendationEngine', () => {
     return engine;
   }
 
-  async function train(engine: RecommendationEngine) {
-    const job = await engine.requestRetrain('full');
+  async function train(engine: RecommendationEngine, kind: 'full' | 'incremental' = 'full') {
+    const job = await engine.requestRetrain(kind);
     for (;;) {
       const state = await engine.getJob(job.id);
       if (state?.state === 'completed' || state?.state === 'failed') return state;
@@ -146,5 +146,26 @@ describe('RecommendationEngine', () => {
 
     down = false;
     expect((await engine.recommend({ user_id: 'war-fan-1', limit: 5 })).degraded).toBe(false);
+  });
+
+  it('updates the active models incrementally from the events since they were trained', async () => {
+    const engine = await setup();
+    await engine.ingestEvents(audience());
+    const full = (await train(engine))!.result as { version: string };
+    const fresh = ['war-3', 'war-4', 'war-5'].map((id) => watch('late-comer', id));
+    await engine.ingestEvents(fresh);
+    const job = await train(engine, 'incremental');
+    expect(job!.name).toBe('incremental-update');
+    const result = job!.result as { version: string; activated: boolean; reason: string; metrics: Record<string, number> };
+    expect(result.activated).toBe(true);
+    expect(result.reason).toBe(`activated: incremental update of ${full.version}`);
+    expect(result.metrics.incremental_events).toBe(3);
+    expect(result.metrics.users).toBe(21);
+    expect(engine.activeVersion()).toBe(result.version);
+    const [latest] = await engine.listModels();
+    expect(latest!.components).toEqual(expect.arrayContaining(['als', 'popularity']));
+    const recs = await engine.recommend({ user_id: 'late-comer', limit: 5, diversity: 0 });
+    expect(recs.model_version).toBe(result.version);
+    expect(recs.items.every((i) => i.item_id.startsWith('war-'))).toBe(true);
   });
 });

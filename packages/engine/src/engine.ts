@@ -29,7 +29,8 @@ import { decodeStoryModel, StoryServing, storyEvolutionOf } from './story.js';
 import { DEFAULT_TRENDING_HALF_LIFE_MS } from './popularity.js';
 import { qualityGate } from './quality-gate.js';
 import { ServingStateCache } from './serving-state.js';
-import { DEFAULT_TRAINER_OPTIONS, type TrainerOptions, trainVersion } from './trainer.js';
+import { trainIncrement } from './incremental.js';
+import { collaborativeBlend, DEFAULT_TRAINER_OPTIONS, type TrainerOptions, trainVersion } from './trainer.js';
 import { UserStateCache } from './user-states.js';
 
 export interface EngineDependencies {
@@ -46,6 +47,8 @@ export interface EngineOptions {
   trainer: TrainerOptions;
   /** Full retrain period; 0 disables the schedule. */
   retrainEveryMs: number;
+  /** Incremental update period (the active models moved by fresh events); 0 disables it. */
+  incrementalEveryMs: number;
   /** Train at start when no model version exists yet but there are events to learn from. */
   trainOnStart: boolean;
   /** A new version whose holdout nDCG@10 is lower than the active one's by more than this is not activated. */
@@ -73,6 +76,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   experiment: DEFAULT_EXPERIMENT,
   trainer: DEFAULT_TRAINER_OPTIONS,
   retrainEveryMs: 24 * 3600 * 1000,
+  incrementalEveryMs: 3600 * 1000,
   trainOnStart: true,
   qualityMargin: 0.02,
   popularityRefreshMs: 2000,
@@ -82,8 +86,10 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   userStateMaxAgeMs: Number.POSITIVE_INFINITY,
 };
 
-export const RETRAIN_JOB = 'retrain';
-export type RetrainKind = 'full';
+/** Job names: full retrains and incremental updates queue (and are scheduled) separately. */
+export const TRAINING_JOBS = { full: 'retrain', incremental: 'incremental-update' } as const;
+/** full: every model from the whole event log; incremental: the active models moved by the events since. */
+export type RetrainKind = 'full' | 'incremental';
 
 export interface RetrainResult {
   version: string;
@@ -142,14 +148,18 @@ export class RecommendationEngine {
    * listener are registered once.
    */
   async start(): Promise<void> {
-    if (!this.handlersRegistered) this.jobs.register(RETRAIN_JOB, async (data: { kind: RetrainKind }, context) => {
-      try {
-        return await this.retrain(data.kind, (share) => context.reportProgress(share));
-      } catch (error) {
-        this.logger.error({ job_id: context.jobId, err: error }, 'retrain failed; the active model version is unchanged');
-        throw error;
+    if (!this.handlersRegistered) {
+      for (const kind of ['full', 'incremental'] as const) {
+        this.jobs.register(TRAINING_JOBS[kind], async (_data: unknown, context) => {
+          try {
+            return await this.retrain(kind, (share) => context.reportProgress(share));
+          } catch (error) {
+            this.logger.error({ job_id: context.jobId, kind, err: error }, 'training failed; the active model version is unchanged');
+            throw error;
+          }
+        });
       }
-    });
+    }
     this.handlersRegistered = true;
     const active = await this.registry.activeVersion();
     if (active) await this.loadVersion(active).catch((error: unknown) => {
@@ -158,12 +168,13 @@ export class RecommendationEngine {
     });
     // Versions activated elsewhere (a worker's retrain, another replica's rollback) are served too.
     this.stopFollowing ??= this.registry.onActivated?.((version) => this.follow(version));
-    if (this.options.retrainEveryMs > 0) {
-      await this.jobs.schedule(RETRAIN_JOB, this.options.retrainEveryMs, { kind: 'full' });
+    if (this.options.retrainEveryMs > 0) await this.jobs.schedule(TRAINING_JOBS.full, this.options.retrainEveryMs, { kind: 'full' });
+    if (this.options.incrementalEveryMs > 0) {
+      await this.jobs.schedule(TRAINING_JOBS.incremental, this.options.incrementalEveryMs, { kind: 'incremental' });
     }
     this.started = true;
     if (!this.serving.activeBundle && this.options.trainOnStart && (await this.store.events.count()) > 0) {
-      const job = await this.jobs.enqueue(RETRAIN_JOB, { kind: 'full' });
+      const job = await this.jobs.enqueue(TRAINING_JOBS.full, { kind: 'full' });
       this.logger.info({ job_id: job.id }, 'no model version yet: training one from the stored events');
     }
   }
@@ -292,7 +303,7 @@ export class RecommendationEngine {
       {
         catalog: state.catalog,
         popularity: state.popularity,
-        collaborative: state.mf && { signal: state.mf, source: 'mf_fallback' },
+        collaborativeBlend: collaborativeBlend(state.mf, variant.collaborative === 'ncf' ? state.ncf : undefined, this.options.trainer.blend),
         story: state.story,
         now: this.now(),
       },
@@ -372,7 +383,7 @@ export class RecommendationEngine {
   // ---- models -------------------------------------------------------------------------------
 
   requestRetrain(kind: RetrainKind): Promise<JobInfo> {
-    return this.write(() => this.jobs.enqueue(RETRAIN_JOB, { kind }));
+    return this.write(() => this.jobs.enqueue(TRAINING_JOBS[kind], { kind }));
   }
 
   getJob(jobId: string): Promise<JobInfo | undefined> {
@@ -391,10 +402,18 @@ export class RecommendationEngine {
   }
 
   private async retrain(kind: RetrainKind, progress: (share: number) => void): Promise<RetrainResult> {
-    const version = `${new Date(this.now()).toISOString().replace(/\.\d+Z$/, 'Z')}-als-${randomUUID().slice(0, 4)}`;
+    const version = `${new Date(this.now()).toISOString().replace(/\.\d+Z$/, 'Z')}-${kind}-${randomUUID().slice(0, 4)}`;
     this.logger.info({ version, kind }, 'training a new model version');
-    const trained = await trainVersion(this.store, version, this.options.trainer, progress);
-    const { activate, reason } = await this.qualityGate(trained.record.metrics);
+    const activeVersion = await this.registry.activeVersion();
+    const base = kind === 'incremental' && activeVersion ? await this.registry.get(activeVersion) : undefined;
+    if (kind === 'incremental' && !base) this.logger.info({ version }, 'no active version to update: training in full');
+    const trained = base
+      ? await trainIncrement(this.store, base, await this.registry.load(base.version), version)
+      : await trainVersion(this.store, version, this.options.trainer, progress);
+    // An increment has no holdout of its own; the next full retrain is measured and gated again.
+    const { activate, reason } = base
+      ? { activate: true, reason: `activated: ${trained.record.notes}` }
+      : await this.qualityGate(trained.record.metrics);
     await this.registry.save({ ...trained.record, notes: reason }, trained.artifacts, { status: activate ? 'inactive' : 'rejected' });
     if (activate) {
       await this.loadVersion(version);

@@ -1,36 +1,56 @@
 import type { Artifacts, VectorIndexFactory } from '@recsys/core';
 import type { LsaModel } from '@recsys/content';
-import { ImplicitALS } from '@recsys/models';
-import { MfModel } from '@recsys/ranking';
+import { ImplicitALS, NeuMF } from '@recsys/models';
+import { MfModel, NcfModel } from '@recsys/ranking';
 import { STORY_ARTIFACT } from './story.js';
 
 /** The trained models of one version, ready to serve. */
 export interface ModelBundle {
   version: string;
+  /** The users and items behind the collaborative models' rows (both train on the same matrix). */
+  userIds: readonly string[];
+  itemIds: readonly string[];
   mf?: MfModel;
+  ncf?: NcfModel;
   /** The plot-embedding model (loaded separately, see decodeStoryModel: it needs the text analyzer). */
   story?: LsaModel;
 }
 
+/** What a retrain produced, with the ids behind the models' rows. */
+export interface TrainedModels {
+  als: ImplicitALS;
+  userIds: readonly string[];
+  itemIds: readonly string[];
+  ncf?: NeuMF;
+  /** The text model's artifact, as written by LsaModel.toArtifact. */
+  story?: Uint8Array;
+}
+
 const encodeJson = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
-const decodeJson = <T>(bytes: Uint8Array | undefined, name: string): T => {
+export const decodeJson = <T>(bytes: Uint8Array | undefined, name: string): T => {
   if (!bytes) throw new Error(`model artifact "${name}" is missing`);
   return JSON.parse(new TextDecoder().decode(bytes)) as T;
 };
 
-export function encodeBundle(als: ImplicitALS, itemIds: readonly string[], story?: LsaModel): Artifacts {
+export function encodeBundle(models: TrainedModels): Artifacts {
   return {
-    'als.bin': als.toArtifact(),
-    'als-items.json': encodeJson(itemIds),
-    ...(story && { [STORY_ARTIFACT]: story.toArtifact() }),
+    'als.bin': models.als.toArtifact(),
+    'item-ids.json': encodeJson(models.itemIds),
+    'user-ids.json': encodeJson(models.userIds),
+    ...(models.ncf && { 'ncf.bin': models.ncf.toArtifact() }),
+    ...(models.story && { [STORY_ARTIFACT]: models.story }),
   };
 }
 
 export function decodeBundle(version: string, artifacts: Artifacts, indexFactory: VectorIndexFactory): ModelBundle {
-  const bundle: ModelBundle = { version };
+  const bundle: ModelBundle = {
+    version,
+    itemIds: decodeJson<string[]>(artifacts['item-ids.json'], 'item-ids.json'),
+    userIds: decodeJson<string[]>(artifacts['user-ids.json'], 'user-ids.json'),
+  };
   const als = artifacts['als.bin'];
-  if (als) {
-    bundle.mf = new MfModel(ImplicitALS.fromArtifact(als), decodeJson<string[]>(artifacts['als-items.json'], 'als-items.json'), indexFactory);
-  }
+  if (als) bundle.mf = new MfModel(ImplicitALS.fromArtifact(als), bundle.itemIds, indexFactory);
+  const ncf = artifacts['ncf.bin'];
+  if (ncf) bundle.ncf = new NcfModel(NeuMF.fromArtifact(ncf), bundle.itemIds, bundle.userIds);
   return bundle;
 }

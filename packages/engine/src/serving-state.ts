@@ -1,5 +1,5 @@
 import type { Store } from '@recsys/core';
-import { CatalogView, type MfSignal, type PopularitySignal, type StorySignal } from '@recsys/ranking';
+import { CatalogView, type MfSignal, type NcfSignal, type PopularitySignal, type StorySignal } from '@recsys/ranking';
 import type { ModelBundle } from './model-bundle.js';
 import { buildPopularity } from './popularity.js';
 import type { StoryServing } from './story.js';
@@ -9,6 +9,7 @@ export interface ServingState {
   catalog: CatalogView;
   bundle?: ModelBundle;
   mf?: MfSignal;
+  ncf?: NcfSignal;
   /** Story vectors of every catalogue row, new titles included. */
   story?: StorySignal;
   popularity: PopularitySignal;
@@ -72,6 +73,7 @@ export class ServingStateCache {
         catalog,
         bundle,
         mf: bundle?.mf?.bind(catalog),
+        ncf: bundle?.ncf?.bind(catalog),
         story: this.story?.signal(catalog, bundle?.story),
         popularity: await this.popularity(catalog),
         popularityAt: this.now(),

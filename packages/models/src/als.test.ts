@@ -125,3 +125,20 @@ describe('ImplicitALS', () => {
     expect(() => model.foldIn([N_ITEMS], [1])).toThrow(RangeError);
   });
 });
+
+describe('ImplicitALS.fitAsync', () => {
+  it('trains the same model as fit while letting timers run in between', async () => {
+    const rows: number[] = [];
+    const cols: number[] = [];
+    const values: number[] = [];
+    for (let u = 0; u < 30; u++) for (let i = 0; i < 10; i++) if ((u + i) % 3 === 0) (rows.push(u), cols.push(i), values.push(1));
+    const matrix = InteractionMatrix.fromTriples(30, 10, rows, cols, values);
+    const sync = new ImplicitALS({ factors: 4, iterations: 3 }).fit(matrix);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const async = await new ImplicitALS({ factors: 4, iterations: 3 }).fitAsync(matrix);
+    clearInterval(timer);
+    expect(Array.from(async.itemFactors)).toEqual(Array.from(sync.itemFactors));
+    expect(ticks).toBeGreaterThan(0);
+  });
+});

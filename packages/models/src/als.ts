@@ -91,6 +91,20 @@ export class ImplicitALS {
 
   /** Trains from scratch on a users × items matrix of signed preferences. */
   fit(matrix: InteractionMatrix, onProgress?: (iteration: number, iterations: number) => void): this {
+    for (const _ of this.halfSweeps(matrix, onProgress));
+    return this;
+  }
+
+  /**
+   * `fit`, giving the event loop a turn after every half-sweep: a server (or a queue worker renewing
+   * its job lock) keeps answering while a model trains in the same process.
+   */
+  async fitAsync(matrix: InteractionMatrix, onProgress?: (iteration: number, iterations: number) => void): Promise<this> {
+    for (const _ of this.halfSweeps(matrix, onProgress)) await new Promise((resolve) => setImmediate(resolve));
+    return this;
+  }
+
+  private *halfSweeps(matrix: InteractionMatrix, onProgress?: (iteration: number, iterations: number) => void): Generator<void> {
     const { factors: k, regularization, alpha, iterations, cgSteps, seed } = this.options;
     const byItem = matrix.transpose();
     // Small random start, as in `implicit`: CG then pulls each row towards its solution.
@@ -100,13 +114,14 @@ export class ImplicitALS {
     this.nI = matrix.nCols;
     this.users = init(this.nU);
     this.items = init(this.nI);
+    this.gram = undefined;
     for (let it = 1; it <= iterations; it++) {
       solveRows(matrix, this.users, this.items, k, regularization, alpha, cgSteps);
+      yield;
       solveRows(byItem, this.items, this.users, k, regularization, alpha, cgSteps);
       onProgress?.(it, iterations);
+      yield;
     }
-    this.gram = undefined;
-    return this;
   }
 
   /** The trained vector of user `u` (a view into userFactors). */

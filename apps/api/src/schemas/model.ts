@@ -2,7 +2,14 @@ import { Type } from 'typebox';
 import { Id } from './common.js';
 
 export const RetrainBody = Type.Object(
-  { kind: Type.Optional(Type.Enum(['full'], { default: 'full', description: 'full: retrain every model from the event log' })) },
+  {
+    kind: Type.Optional(
+      Type.Enum(['full', 'incremental'], {
+        default: 'full',
+        description: 'full: retrain every model from the event log; incremental: move the active models by the events since they were trained',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 
