@@ -9,6 +9,8 @@ export interface ServiceConfig {
   bodyLimitBytes: number;
   retrainIntervalMinutes: number;
   incrementalIntervalMinutes: number;
+  /** Admin API key (RECSYS_ADMIN_API_KEY): opens the queue dashboard in distributed mode. */
+  adminApiKey?: string;
   /** Dimension of external plot embeddings (RECSYS_EMBEDDING_DIMENSION); unset: the first one received. */
   embeddingDimension?: number;
 }
@@ -40,6 +42,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     bodyLimitBytes: integer(env, 'RECSYS_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     retrainIntervalMinutes: integer(env, 'RECSYS_RETRAIN_INTERVAL_MINUTES', 24 * 60, 0, 525_600),
     incrementalIntervalMinutes: integer(env, 'RECSYS_INCREMENTAL_INTERVAL_MINUTES', 60, 0, 525_600),
+    ...(env.RECSYS_ADMIN_API_KEY ? { adminApiKey: env.RECSYS_ADMIN_API_KEY } : {}),
     ...(env.RECSYS_EMBEDDING_DIMENSION ? { embeddingDimension: integer(env, 'RECSYS_EMBEDDING_DIMENSION', 0, 1, 4096) } : {}),
   };
 }

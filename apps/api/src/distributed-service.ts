@@ -103,6 +103,7 @@ export async function createDistributedService(
     rateLimitPerMinute: config.rateLimitPerMinute,
     bodyLimitBytes: config.bodyLimitBytes,
     version: SERVICE_VERSION,
+    ...(config.adminApiKey && { queueDashboard: { queues: () => jobs.bullQueues(), adminKey: config.adminApiKey } }),
   });
   return {
     app,

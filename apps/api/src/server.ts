@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -7,6 +8,7 @@ import { ApiError } from './errors/api-error.js';
 import { registerErrorHandling } from './errors/error-handler.js';
 import { registerDocs } from './plugins/docs.js';
 import { registerMetrics, ServiceMetrics } from './plugins/metrics.js';
+import { registerQueueDashboard } from './plugins/queue-dashboard.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { itemRoutes } from './routes/items.js';
@@ -23,6 +25,8 @@ export interface ServerOptions extends Omit<RouteDependencies, 'metrics'> {
   /** Largest accepted request body. */
   bodyLimitBytes: number;
   version: string;
+  /** bull-board at /admin/queues (distributed mode, when an admin API key is configured). */
+  queueDashboard?: { queues: () => Queue[]; adminKey: string };
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -58,6 +62,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
       }),
   });
   registerMetrics(app, metrics);
+  if (options.queueDashboard) await registerQueueDashboard(app, options.queueDashboard.queues, options.queueDashboard.adminKey);
 
   healthRoutes(app, dependencies);
   itemRoutes(app, dependencies);

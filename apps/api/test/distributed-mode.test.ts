@@ -19,9 +19,10 @@ let worker: ChildProcess | undefined;
 let workerOutput = '';
 let trained: string | undefined;
 const replicas: { service: DistributedService; baseUrl: string }[] = [];
+const ADMIN_KEY = 'admin-key-for-tests';
 
 async function startReplica(): Promise<{ service: DistributedService; baseUrl: string }> {
-  const config = loadConfig({ RECSYS_DEMO: '0', LOG_LEVEL: 'silent' });
+  const config = loadConfig({ RECSYS_DEMO: '0', LOG_LEVEL: 'silent', RECSYS_ADMIN_API_KEY: ADMIN_KEY });
   const service = await createDistributedService(config, { url: server.url, keyPrefix });
   await service.connected;
   const baseUrl = await service.app.listen({ host: '127.0.0.1', port: 0 });
@@ -82,5 +83,19 @@ describe('distributed mode', () => {
       expect(served.body.model_version).toBe(trained);
       expect(served.body.degraded).toBe(false);
     }
+  });
+
+  it('serves the queue dashboard at /admin/queues to the admin key only', async () => {
+    const { baseUrl } = replicas[0]!;
+    const anonymous = await call(baseUrl, 'GET', '/admin/queues');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.error.code).toBe('UNAUTHORIZED');
+    expect((await call(baseUrl, 'GET', '/admin/queues', undefined, { 'x-api-key': 'wrong' })).status).toBe(401);
+    const page = await call(baseUrl, 'GET', '/admin/queues', undefined, { 'x-api-key': ADMIN_KEY });
+    expect(page.status).toBe(200);
+    expect(String(page.body)).toContain('<html');
+    const queues = await call(baseUrl, 'GET', '/admin/queues/api/queues', undefined, { authorization: `Bearer ${ADMIN_KEY}` });
+    expect(queues.status).toBe(200);
+    expect(queues.body.queues.map((q: { name: string }) => q.name)).toEqual(expect.arrayContaining(['retrain', 'incremental-update']));
   });
 });

@@ -1,17 +1,14 @@
 // A worker killed outright (SIGKILL) in the middle of a retrain: the active model version stays
 // what it was, no half-saved version shows up, and the job runs again on another worker once its
 // lock expires. Real worker processes on a real Redis; a short job lock keeps the test fast.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { acceptedEvents, type InteractionEvent, type Item, type JobInfo } from '@recsys/core';
+import { acceptedEvents, type InteractionEvent, type JobInfo } from '@recsys/core';
 import { BullMqJobRunner } from '@recsys/jobs';
 import { createRedisModelRegistry, createRedisStore, type RedisModelRegistry, type RedisStore } from '@recsys/store';
 import { type RedisTestServer, startRedisServer } from '@recsys/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogue, startWorker as startWorkerProcess, type WorkerProcess } from './worker-harness.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const keyPrefix = `test:${randomUUID().slice(0, 8)}:`;
 /**
  * A retrain keeps the worker's event loop busy without a break for most of its run, so its lock is
@@ -24,7 +21,7 @@ let server: RedisTestServer;
 let store: RedisStore;
 let registry: RedisModelRegistry;
 let producer: BullMqJobRunner;
-const workers: ChildProcess[] = [];
+const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
   server = await startRedisServer();
@@ -36,28 +33,12 @@ beforeAll(async () => {
   producer.register('retrain', async () => undefined);
 });
 afterAll(async () => {
-  for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+  for (const { child } of workers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await producer?.close();
   await registry?.close();
   await store?.close();
   await server?.stop();
 });
-
-/** Enough users and titles that a retrain takes a noticeable moment (the kill lands inside it). */
-function catalogue(): Item[] {
-  return Array.from({ length: 100 }, (_, i) => ({
-    item_id: `${i % 2 ? 'anime' : 'crime'}-${i}`,
-    title: `Title ${i}`,
-    content_type: i % 2 ? 'anime' : 'movie',
-    genres: i % 2 ? ['Animation'] : ['Crime'],
-    languages: ['en'],
-    cast: [],
-    crew: [],
-    regions: ['US'],
-    available: true,
-    updated_at: '2026-01-01T00:00:00.000Z',
-  }));
-}
 
 function audience(users: number): InteractionEvent[] {
   const events: InteractionEvent[] = [];
@@ -72,26 +53,17 @@ function audience(users: number): InteractionEvent[] {
   return events;
 }
 
-function startWorker(): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      REDIS_URL: server.url,
-      RECSYS_KEY_PREFIX: keyPrefix,
-      RECSYS_TRAIN_ON_START: '0',
-      RECSYS_RETRAIN_INTERVAL_MINUTES: '0',
-      RECSYS_JOB_LOCK_SECONDS: String(LOCK_SECONDS),
-      RECSYS_JOB_STALLED_CHECK_SECONDS: '1',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function startWorker(): WorkerProcess {
+  const worker = startWorkerProcess({
+    REDIS_URL: server.url,
+    RECSYS_KEY_PREFIX: keyPrefix,
+    RECSYS_TRAIN_ON_START: '0',
+    RECSYS_RETRAIN_INTERVAL_MINUTES: '0',
+    RECSYS_JOB_LOCK_SECONDS: String(LOCK_SECONDS),
+    RECSYS_JOB_STALLED_CHECK_SECONDS: '1',
   });
-  workers.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output };
+  workers.push(worker);
+  return worker;
 }
 
 async function waitForJob(jobId: string, done: (job: JobInfo) => boolean, timeoutMs: number, interval = 20): Promise<JobInfo> {
@@ -106,7 +78,8 @@ async function waitForJob(jobId: string, done: (job: JobInfo) => boolean, timeou
 
 describe('worker killed mid-retrain', () => {
   it('leaves the active version as it was, and the job completes on a restarted worker', async () => {
-    await store.catalog.upsert(catalogue());
+    // Enough users and titles that a retrain takes a noticeable moment (the kill lands inside it).
+    await store.catalog.upsert(catalogue(100));
     const events = audience(80);
     await store.features.record(acceptedEvents(events, await store.events.append(events)));
 
@@ -123,7 +96,7 @@ describe('worker killed mid-retrain', () => {
     await waitForJob(job.id, (info) => info.state === 'running', 10_000, 5);
     first.child.kill('SIGKILL');
     const killedAt = Date.now();
-    await new Promise((resolve) => first.child.once('exit', resolve));
+    await first.exited;
     // The kill landed before the retrain finished: nothing of it is in the registry.
     expect((await producer.get(job.id))!.state).not.toBe('completed');
     expect(await registry.activeVersion()).toBe(active);
@@ -144,6 +117,6 @@ describe('worker killed mid-retrain', () => {
     );
 
     second.child.kill('SIGTERM');
-    await new Promise((resolve) => second.child.once('exit', resolve));
+    await second.exited;
   }, 60_000);
 });

@@ -1,15 +1,11 @@
 // The worker as deployed: its own process on a real Redis, training from what the API stored,
 // publishing the version, and stopping cleanly on SIGTERM.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { acceptedEvents, type InteractionEvent, type Item } from '@recsys/core';
+import { acceptedEvents, type InteractionEvent } from '@recsys/core';
 import { createRedisModelRegistry, createRedisStore, type RedisModelRegistry, type RedisStore } from '@recsys/store';
 import { type RedisTestServer, startRedisServer } from '@recsys/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+import { catalogue, startWorker } from './worker-harness.js';
 
 let server: RedisTestServer;
 let store: RedisStore;
@@ -28,21 +24,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function catalogue(): Item[] {
-  return Array.from({ length: 40 }, (_, i) => ({
-    item_id: `${i % 2 ? 'anime' : 'crime'}-${i}`,
-    title: `Title ${i}`,
-    content_type: i % 2 ? 'anime' : 'movie',
-    genres: i % 2 ? ['Animation'] : ['Crime'],
-    languages: ['en'],
-    cast: [],
-    crew: [],
-    regions: ['US'],
-    available: true,
-    updated_at: '2026-01-01T00:00:00.000Z',
-  }));
-}
-
 function audience(): InteractionEvent[] {
   const events: InteractionEvent[] = [];
   for (let u = 0; u < 30; u++) {
@@ -55,22 +36,9 @@ function audience(): InteractionEvent[] {
   return events;
 }
 
-function startWorker(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
 describe('worker process', () => {
   it('trains and activates a first version from the stored events, then stops on SIGTERM', async () => {
-    await store.catalog.upsert(catalogue());
+    await store.catalog.upsert(catalogue(40));
     const events = audience();
     await store.features.record(acceptedEvents(events, await store.events.append(events)));
     const seen: string[] = [];

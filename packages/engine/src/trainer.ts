@@ -4,6 +4,7 @@ import { type AlsOptions, ImplicitALS, type NcfOptions, NeuMF } from '@recsys/mo
 import { type LsaModel, StoryVectorBuilder } from '@recsys/content';
 import { type BlendedSignal, CatalogView, MfModel, NcfModel, type RankingContext, type SignalWeights, StorySignal } from '@recsys/ranking';
 import { evaluateRanking, type RankingMetrics } from './evaluate.js';
+import { HYBRID_WEIGHTS } from './experiments.js';
 import { splitHoldout } from './holdout.js';
 import { encodeBundle } from './model-bundle.js';
 import { fitStoryModel } from './story.js';
@@ -35,7 +36,7 @@ export const DEFAULT_TRAINER_OPTIONS: TrainerOptions = {
   regularizationGrid: [0.3, 3, 30],
   holdoutShare: 0.2,
   evalUsers: 500,
-  weights: { collaborative: 0.65, popularity: 0.1, trending: 0.05, story: 0.2 },
+  weights: HYBRID_WEIGHTS,
   // Two threads: training runs in worker threads and leaves the event loop free.
   ncf: { minUsers: 20, threads: 2 },
   // Chosen on the MovieLens-100k validation split: NCF 1 : ALS 2 scored 0.2762 against 0.2752 for

@@ -1,3 +1,4 @@
+import { DEFAULT_EXPERIMENT, DEFAULT_TRAINER_OPTIONS } from '@recsys/engine';
 import type { AlsOptions, ItemKnnOptions, NcfOptions, NmfOptions, SvdOptions } from '@recsys/models';
 import type { SignalWeights } from '@recsys/ranking';
 
@@ -54,11 +55,17 @@ export const EVAL_CONFIG: EvalConfig = {
       'NeuMF defaults (see DEFAULT_NCF_OPTIONS for the search): BPR with dynamic negative sampling (best of 5), SGD with the step size falling from 0.08 to 0.005 over 25 epochs, 128 GMF factors, a small L2-tied MLP branch; validation nDCG@10 0.264 (direct scoring and through the served ranking alike).',
   },
   hybrid: {
-    options: { members: [{ model: 'ncf', weight: 1 }, { model: 'als', weight: 2 }] },
+    // The service's own blend (one source of truth: DEFAULT_TRAINER_OPTIONS.blend).
+    options: {
+      members: [
+        { model: 'ncf', weight: DEFAULT_TRAINER_OPTIONS.blend.ncf },
+        { model: 'als', weight: DEFAULT_TRAINER_OPTIONS.blend.mf },
+      ],
+    },
     reason:
       'Validation nDCG@10 through the served ranking with the served weights: NCF 1 + ALS 2 0.2762, NCF 1 + ALS 1 0.2742, NCF 2 + ALS 1 0.2724, ALS alone 0.2752, NCF alone 0.2655; adding item-kNN at 0.5 (0.2762) or PureSVD at 0.5 (0.2720) did not help, so the blend is NCF + ALS.',
   },
-  servedWeights: { collaborative: 0.85, popularity: 0.1, trending: 0.05 },
+  servedWeights: DEFAULT_TRAINER_OPTIONS.weights,
   modelAloneWeights: { collaborative: 1, popularity: 0, trending: 0 },
-  servedDiversity: 0.15,
+  servedDiversity: DEFAULT_EXPERIMENT.variants[0]!.diversity,
 };

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exactIndexFactory } from '@recsys/ann';
 import { ArtifactFormatError } from '@recsys/core';
-import { buildPopularity, evaluateRanking, itemFeaturesFrom, type RankingMetrics } from '@recsys/engine';
+import { StoryVectorBuilder } from '@recsys/content';
+import { buildPopularity, evaluateRanking, fitStoryModel, itemFeaturesFrom, type RankingMetrics } from '@recsys/engine';
 import { ImplicitALS, ItemKNN, NeuMF, NMF, PureSVD } from '@recsys/models';
 import {
   type BlendedSignal,
@@ -14,6 +15,7 @@ import {
   type PopularitySignal,
   type RankingContext,
   type SignalWeights,
+  StorySignal,
 } from '@recsys/ranking';
 import type { EvalConfig } from './config.js';
 import type { EvaluationData } from './protocol.js';
@@ -73,7 +75,7 @@ export async function trainAndEvaluate(model: ModelName, o: HarnessOptions): Pro
       trainSeconds += o.trainedSeconds?.[member] ?? loaded.trainSeconds;
       members.push({ signal: loaded.signal, source: member === 'ncf' ? 'ncf_primary' : 'mf_fallback', weight });
     }
-    context = { catalog, popularity, collaborativeBlend: members };
+    context = { catalog, popularity, collaborativeBlend: members, ...(await storySignal(catalog, data)) };
     weights = config.servedWeights;
   } else {
     const obtained = await obtain(model, o, catalog);
@@ -87,6 +89,18 @@ export async function trainAndEvaluate(model: ModelName, o: HarnessOptions): Pro
     rows.push({ model, diversity, metrics, trainSeconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 });
   }
   return rows;
+}
+
+/**
+ * The served story signal: the text model fitted on the catalogue (here titles and genres only:
+ * MovieLens has no plots), profiles decayed to the last training event.
+ */
+async function storySignal(catalog: CatalogView, data: EvaluationData): Promise<Pick<RankingContext, 'story' | 'now'>> {
+  const model = await fitStoryModel(data.train.items);
+  if (!model) return {};
+  const vectors = new StoryVectorBuilder(model).build(catalog.items);
+  const latest = itemFeaturesFrom(data.train.interactions.values())[0]?.trending_at;
+  return { story: new StorySignal(catalog, vectors, exactIndexFactory, { themes: model }), now: latest };
 }
 
 /** Popularity and trending from the training interactions only, as of the last training event. */

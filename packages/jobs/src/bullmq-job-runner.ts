@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import type { JobHandler, JobInfo, JobRunner } from '@recsys/core';
 import { Redis } from 'ioredis';
 import { BullMqJobQueues } from './bullmq/bullmq-job-queues.js';
@@ -74,6 +75,11 @@ export class BullMqJobRunner implements JobRunner {
 
   unschedule(name: string): Promise<void> {
     return this.queues.unschedule(name);
+  }
+
+  /** The BullMQ queues of the job names declared so far, for a queue dashboard. */
+  bullQueues(): Queue[] {
+    return this.queues.all();
   }
 
   /** Resolves once the queues declared so far and the workers of this runner are connected. */

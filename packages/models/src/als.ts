@@ -1,4 +1,14 @@
-import { decodeArtifact, encodeArtifact } from '@recsys/core';
+import {
+  checkHistory,
+  checkIndex,
+  decodeFactorArtifact,
+  encodeFactorArtifact,
+  f32Array,
+  factorRow,
+  requireCount,
+  requirePositiveInt,
+  scoreFactors,
+} from './factor-model.js';
 import type { InteractionMatrix } from './interaction-matrix.js';
 import { mulberry32 } from './random.js';
 
@@ -39,12 +49,6 @@ export interface AlsEvent {
   user: number;
   item: number;
   preference: number;
-}
-
-interface AlsMeta {
-  nUsers: number;
-  nItems: number;
-  options: AlsOptions;
 }
 
 const ARTIFACT_KIND = 'als';
@@ -126,9 +130,7 @@ export class ImplicitALS {
 
   /** The trained vector of user `u` (a view into userFactors). */
   userVector(u: number): Float32Array {
-    if (!Number.isInteger(u) || u < 0 || u >= this.nU) throw new RangeError(`user ${u} outside [0, ${this.nU})`);
-    const k = this.factors;
-    return this.users.subarray(u * k, (u + 1) * k);
+    return factorRow(this.users, this.factors, u, this.nU);
   }
 
   /**
@@ -137,7 +139,7 @@ export class ImplicitALS {
    * per item; `preferences` are signed like the training values.
    */
   foldIn(itemIndices: ArrayLike<number>, preferences: ArrayLike<number>): Float32Array {
-    if (itemIndices.length !== preferences.length) throw new RangeError('itemIndices and preferences differ in length');
+    checkHistory(itemIndices, preferences);
     const k = this.factors;
     const { alpha } = this.options;
     const Y = this.items;
@@ -147,7 +149,7 @@ export class ImplicitALS {
     const b = new Float64Array(k);
     for (let j = 0; j < itemIndices.length; j++) {
       const i = itemIndices[j]!;
-      if (!Number.isInteger(i) || i < 0 || i >= this.nI) throw new RangeError(`item ${i} outside [0, ${this.nI})`);
+      checkIndex('item', i, this.nI);
       const p = preferences[j]!;
       const w = alpha * Math.abs(p);
       const ct = p > 0 ? 1 + w : 0;
@@ -206,39 +208,24 @@ export class ImplicitALS {
 
   /** Dot product of `userVector` with every item's factors (into `out` when given). */
   scoreItems(userVector: Float32Array, out = new Float32Array(this.nI)): Float32Array {
-    const k = this.factors;
-    if (userVector.length !== k) throw new RangeError(`user vector has ${userVector.length} factors, expected ${k}`);
-    if (out.length < this.nI) throw new RangeError(`output holds ${out.length} scores, need ${this.nI}`);
-    const Y = this.items;
-    for (let i = 0, o = 0; i < this.nI; i++, o += k) {
-      let s = 0;
-      for (let f = 0; f < k; f++) s += userVector[f]! * Y[o + f]!;
-      out[i] = s;
-    }
-    return out;
+    return scoreFactors(userVector, this.items, this.factors, this.nI, out);
   }
 
   /** Serialises the factors (kind "als", format 1): meta {nUsers, nItems, options}, arrays user_factors and item_factors (f32, row-major). */
   toArtifact(): Uint8Array {
-    return encodeArtifact<AlsMeta>({
-      kind: ARTIFACT_KIND,
-      format: ARTIFACT_FORMAT,
-      meta: { nUsers: this.nU, nItems: this.nI, options: { ...this.options } },
-      arrays: { user_factors: this.users, item_factors: this.items },
+    return encodeFactorArtifact(ARTIFACT_KIND, ARTIFACT_FORMAT, this.nU, this.nI, this.options, {
+      user_factors: this.users,
+      item_factors: this.items,
     });
   }
 
   /** Loads a model written by `toArtifact`; throws ArtifactFormatError on another kind or format version. */
   static fromArtifact(bytes: Uint8Array): ImplicitALS {
-    const { meta, arrays } = decodeArtifact<AlsMeta>(bytes, ARTIFACT_KIND, ARTIFACT_FORMAT);
+    const { meta, arrays } = decodeFactorArtifact<AlsOptions>(bytes, ARTIFACT_KIND, ARTIFACT_FORMAT);
     const model = new ImplicitALS(meta.options);
     const k = model.factors;
-    const users = arrays.user_factors;
-    const items = arrays.item_factors;
-    if (!(users instanceof Float32Array) || users.length !== meta.nUsers * k) throw new RangeError('als artifact: bad user_factors');
-    if (!(items instanceof Float32Array) || items.length !== meta.nItems * k) throw new RangeError('als artifact: bad item_factors');
-    model.users = users;
-    model.items = items;
+    model.users = f32Array(arrays.user_factors, meta.nUsers * k, ARTIFACT_KIND, 'user_factors');
+    model.items = f32Array(arrays.item_factors, meta.nItems * k, ARTIFACT_KIND, 'item_factors');
     model.nU = meta.nUsers;
     model.nI = meta.nItems;
     return model;
@@ -246,12 +233,11 @@ export class ImplicitALS {
 }
 
 function checkOptions(o: AlsOptions): AlsOptions {
-  const positiveInt = (x: number) => Number.isInteger(x) && x > 0;
-  if (!positiveInt(o.factors)) throw new RangeError(`factors must be a positive integer, got ${o.factors}`);
+  requirePositiveInt('factors', o.factors);
   if (!(o.regularization > 0)) throw new RangeError(`regularization must be > 0, got ${o.regularization}`);
   if (!(o.alpha >= 0)) throw new RangeError(`alpha must be >= 0, got ${o.alpha}`);
-  if (!Number.isInteger(o.iterations) || o.iterations < 0) throw new RangeError(`iterations must be an integer >= 0`);
-  if (!positiveInt(o.cgSteps)) throw new RangeError(`cgSteps must be a positive integer, got ${o.cgSteps}`);
+  requireCount('iterations', o.iterations);
+  requirePositiveInt('cgSteps', o.cgSteps);
   return o;
 }
 

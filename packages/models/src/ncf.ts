@@ -1,4 +1,4 @@
-import { decodeArtifact, encodeArtifact } from '@recsys/core';
+import { checkHistory, checkIndex, decodeFactorArtifact, encodeFactorArtifact, f32Array, isPositiveInt, requirePositiveInt } from './factor-model.js';
 import type { InteractionMatrix } from './interaction-matrix.js';
 import {
   type NcfArchitecture,
@@ -108,12 +108,6 @@ const MAX_FOLD_NEGATIVES = 64;
  */
 const DEFAULT_FOLD_IN: NcfFoldInOptions = { steps: 3, learningRate: 0.15, negatives: 1, seed: 1 };
 
-interface NcfMeta {
-  nUsers: number;
-  nItems: number;
-  options: NcfOptions;
-}
-
 const ARTIFACT_KIND = 'ncf';
 const ARTIFACT_FORMAT = 1;
 
@@ -219,7 +213,7 @@ export class NeuMF {
 
   /** The trained vector of user `u` (a copy: GMF embedding, then MLP embedding). */
   userVector(u: number): Float32Array {
-    if (!Number.isInteger(u) || u < 0 || u >= this.nUsers) throw new RangeError(`user ${u} outside [0, ${this.nUsers})`);
+    checkIndex('user', u, this.nUsers);
     const { gmfFactors: g, mlpFactors: m } = this.options;
     const t = this.layoutValue.tables;
     const out = new Float32Array(g + m);
@@ -259,7 +253,7 @@ export class NeuMF {
    * sampled negatives; rejections (preference < 0) count as negatives.
    */
   foldIn(itemIndices: ArrayLike<number>, preferences: ArrayLike<number>, options: Partial<NcfFoldInOptions> = {}): Float32Array {
-    if (itemIndices.length !== preferences.length) throw new RangeError('itemIndices and preferences differ in length');
+    checkHistory(itemIndices, preferences);
     const { steps, learningRate, negatives, seed } = { ...DEFAULT_FOLD_IN, ...options };
     const { gmfFactors: g, mlpFactors: m, confidence, l2, mlpL2 } = this.options;
     const layout = this.layoutValue;
@@ -271,7 +265,7 @@ export class NeuMF {
     const history = new Set<number>();
     for (let j = 0; j < itemIndices.length; j++) {
       const i = itemIndices[j]!;
-      if (!Number.isInteger(i) || i < 0 || i >= this.nItems) throw new RangeError(`item ${i} outside [0, ${this.nItems})`);
+      checkIndex('item', i, this.nItems);
       history.add(i);
       const pref = preferences[j]!;
       if (pref === 0) continue;
@@ -393,23 +387,17 @@ export class NeuMF {
 
   /** Serialises the model (kind "ncf", format 1): meta {nUsers, nItems, options}, array params (f32). */
   toArtifact(): Uint8Array {
-    return encodeArtifact<NcfMeta>({
-      kind: ARTIFACT_KIND,
-      format: ARTIFACT_FORMAT,
-      meta: { nUsers: this.nUsers, nItems: this.nItems, options: { ...this.options, mlpLayers: [...this.options.mlpLayers], contextSizes: [...this.options.contextSizes] } },
-      arrays: { params: this.p },
-    });
+    const options = { ...this.options, mlpLayers: [...this.options.mlpLayers], contextSizes: [...this.options.contextSizes] };
+    return encodeFactorArtifact(ARTIFACT_KIND, ARTIFACT_FORMAT, this.nUsers, this.nItems, options, { params: this.p });
   }
 
   /** Loads a model written by `toArtifact`; throws ArtifactFormatError on another kind or format version. */
   static fromArtifact(bytes: Uint8Array): NeuMF {
-    const { meta, arrays } = decodeArtifact<NcfMeta>(bytes, ARTIFACT_KIND, ARTIFACT_FORMAT);
+    const { meta, arrays } = decodeFactorArtifact<NcfOptions>(bytes, ARTIFACT_KIND, ARTIFACT_FORMAT);
     const model = new NeuMF(meta.options);
     const layout = ncfLayout(meta.nUsers, meta.nItems, model.options);
-    const params = arrays.params;
-    if (!(params instanceof Float32Array) || params.length !== layout.size) throw new RangeError('ncf artifact: bad params');
     model.layoutValue = layout;
-    model.p = params;
+    model.p = f32Array(arrays.params, layout.size, ARTIFACT_KIND, 'params');
     return model;
   }
 
@@ -614,12 +602,9 @@ export class NeuMF {
 }
 
 function checkOptions(o: NcfOptions): NcfOptions {
-  const positiveInt = (x: number) => Number.isInteger(x) && x > 0;
-  for (const key of ['gmfFactors', 'mlpFactors', 'contextFactors', 'batchSize', 'threads'] as const) {
-    if (!positiveInt(o[key])) throw new RangeError(`${key} must be a positive integer, got ${o[key]}`);
-  }
-  if (o.mlpLayers.length === 0 || !o.mlpLayers.every(positiveInt)) throw new RangeError('mlpLayers must list at least one positive width');
-  if (!o.contextSizes.every(positiveInt)) throw new RangeError('contextSizes must be positive integers');
+  for (const key of ['gmfFactors', 'mlpFactors', 'contextFactors', 'batchSize', 'threads'] as const) requirePositiveInt(key, o[key]);
+  if (o.mlpLayers.length === 0 || !o.mlpLayers.every(isPositiveInt)) throw new RangeError('mlpLayers must list at least one positive width');
+  if (!o.contextSizes.every(isPositiveInt)) throw new RangeError('contextSizes must be positive integers');
   if (!Number.isInteger(o.negativeCandidates) || o.negativeCandidates < 1) throw new RangeError(`negativeCandidates must be >= 1, got ${o.negativeCandidates}`);
   if (!Number.isInteger(o.negatives) || o.negatives < 1) throw new RangeError(`negatives must be >= 1, got ${o.negatives}`);
   if (!Number.isInteger(o.epochs) || o.epochs < 0) throw new RangeError(`epochs must be an integer >= 0, got ${o.epochs}`);

@@ -1,4 +1,15 @@
-import { decodeArtifact, encodeArtifact } from '@recsys/core';
+import {
+  checkHistory,
+  checkIndex,
+  decodeFactorArtifact,
+  encodeFactorArtifact,
+  f32Array,
+  factorRow,
+  isPositiveInt,
+  requireCount,
+  requirePositiveInt,
+  scoreFactors,
+} from './factor-model.js';
 import type { InteractionMatrix } from './interaction-matrix.js';
 import { mulberry32 } from './random.js';
 
@@ -28,12 +39,6 @@ export const DEFAULT_NMF_OPTIONS: Readonly<NmfOptions> = {
   foldInIterations: 40,
   seed: 42,
 };
-
-interface NmfMeta {
-  nUsers: number;
-  nItems: number;
-  options: NmfOptions;
-}
 
 const ARTIFACT_KIND = 'nmf';
 const ARTIFACT_FORMAT = 1;
@@ -98,9 +103,7 @@ export class NMF {
   }
 
   userVector(u: number): Float32Array {
-    if (!Number.isInteger(u) || u < 0 || u >= this.nU) throw new RangeError(`user ${u} outside [0, ${this.nU})`);
-    const k = this.factors;
-    return this.users.subarray(u * k, (u + 1) * k);
+    return factorRow(this.users, this.factors, u, this.nU);
   }
 
   /**
@@ -109,14 +112,14 @@ export class NMF {
    * positive evidence only).
    */
   foldIn(itemIndices: ArrayLike<number>, preferences: ArrayLike<number>): Float32Array {
-    if (itemIndices.length !== preferences.length) throw new RangeError('itemIndices and preferences differ in length');
+    checkHistory(itemIndices, preferences);
     const k = this.factors;
     const H = this.items;
     const G = (this.itemGram ??= gram(H, k));
     const numerator = new Float64Array(k);
     for (let j = 0; j < itemIndices.length; j++) {
       const i = itemIndices[j]!;
-      if (!Number.isInteger(i) || i < 0 || i >= this.nI) throw new RangeError(`item ${i} outside [0, ${this.nI})`);
+      checkIndex('item', i, this.nI);
       const x = preferences[j]! > 0 ? (this.options.binary ? 1 : preferences[j]!) : 0;
       if (x === 0) continue;
       for (let f = 0; f < k; f++) numerator[f]! += x * H[i * k + f]!;
@@ -136,37 +139,24 @@ export class NMF {
   }
 
   scoreItems(userVector: Float32Array, out = new Float32Array(this.nI)): Float32Array {
-    const k = this.factors;
-    if (userVector.length !== k) throw new RangeError(`user vector has ${userVector.length} factors, expected ${k}`);
-    if (out.length < this.nI) throw new RangeError(`output holds ${out.length} scores, need ${this.nI}`);
-    for (let i = 0, o = 0; i < this.nI; i++, o += k) {
-      let s = 0;
-      for (let f = 0; f < k; f++) s += userVector[f]! * this.items[o + f]!;
-      out[i] = s;
-    }
-    return out;
+    return scoreFactors(userVector, this.items, this.factors, this.nI, out);
   }
 
   /** Serialises the factors (kind "nmf", format 1): arrays user_factors and item_factors (f32, row-major). */
   toArtifact(): Uint8Array {
-    return encodeArtifact<NmfMeta>({
-      kind: ARTIFACT_KIND,
-      format: ARTIFACT_FORMAT,
-      meta: { nUsers: this.nU, nItems: this.nI, options: { ...this.options } },
-      arrays: { user_factors: this.users, item_factors: this.items },
+    return encodeFactorArtifact(ARTIFACT_KIND, ARTIFACT_FORMAT, this.nU, this.nI, this.options, {
+      user_factors: this.users,
+      item_factors: this.items,
     });
   }
 
   /** Loads a model written by `toArtifact`; throws ArtifactFormatError on another kind or format version. */
   static fromArtifact(bytes: Uint8Array): NMF {
-    const { meta, arrays } = decodeArtifact<NmfMeta>(bytes, ARTIFACT_KIND, ARTIFACT_FORMAT);
+    const { meta, arrays } = decodeFactorArtifact<NmfOptions>(bytes, ARTIFACT_KIND, ARTIFACT_FORMAT);
     const model = new NMF(meta.options);
     const k = model.factors;
-    const { user_factors: users, item_factors: items } = arrays;
-    if (!(users instanceof Float32Array) || users.length !== meta.nUsers * k) throw new RangeError('nmf artifact: bad user_factors');
-    if (!(items instanceof Float32Array) || items.length !== meta.nItems * k) throw new RangeError('nmf artifact: bad item_factors');
-    model.users = users;
-    model.items = items;
+    model.users = f32Array(arrays.user_factors, meta.nUsers * k, ARTIFACT_KIND, 'user_factors');
+    model.items = f32Array(arrays.item_factors, meta.nItems * k, ARTIFACT_KIND, 'item_factors');
     model.nU = meta.nUsers;
     model.nI = meta.nItems;
     return model;
@@ -217,10 +207,9 @@ function update(
 }
 
 function checkOptions(o: NmfOptions): NmfOptions {
-  const positiveInt = (x: number) => Number.isInteger(x) && x > 0;
-  if (!positiveInt(o.factors)) throw new RangeError(`factors must be a positive integer, got ${o.factors}`);
-  if (!Number.isInteger(o.iterations) || o.iterations < 0) throw new RangeError('iterations must be an integer >= 0');
-  if (!positiveInt(o.foldInIterations)) throw new RangeError('foldInIterations must be a positive integer');
+  requirePositiveInt('factors', o.factors);
+  requireCount('iterations', o.iterations);
+  if (!isPositiveInt(o.foldInIterations)) throw new RangeError('foldInIterations must be a positive integer');
   if (!(o.regularization >= 0)) throw new RangeError(`regularization must be >= 0, got ${o.regularization}`);
   return o;
 }

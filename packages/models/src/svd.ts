@@ -1,4 +1,13 @@
-import { decodeArtifact, encodeArtifact } from '@recsys/core';
+import {
+  checkHistory,
+  checkIndex,
+  decodeFactorArtifact,
+  encodeFactorArtifact,
+  f32Array,
+  factorRow,
+  requirePositiveInt,
+  scoreFactors,
+} from './factor-model.js';
 import { InteractionMatrix } from './interaction-matrix.js';
 import { randomizedSvd } from './randomized-svd.js';
 
@@ -26,12 +35,6 @@ export const DEFAULT_SVD_OPTIONS: Readonly<SvdOptions> = {
   powerIterations: 3,
   seed: 42,
 };
-
-interface SvdMeta {
-  nUsers: number;
-  nItems: number;
-  options: SvdOptions;
-}
 
 const ARTIFACT_KIND = 'svd';
 const ARTIFACT_FORMAT = 1;
@@ -91,19 +94,17 @@ export class PureSVD {
   }
 
   userVector(u: number): Float32Array {
-    if (!Number.isInteger(u) || u < 0 || u >= this.nU) throw new RangeError(`user ${u} outside [0, ${this.nU})`);
-    const k = this.factors;
-    return this.users.subarray(u * k, (u + 1) * k);
+    return factorRow(this.users, this.factors, u, this.nU);
   }
 
   /** The projection r V of a history: for a training user with the same history, their U Σ row. */
   foldIn(itemIndices: ArrayLike<number>, preferences: ArrayLike<number>): Float32Array {
-    if (itemIndices.length !== preferences.length) throw new RangeError('itemIndices and preferences differ in length');
+    checkHistory(itemIndices, preferences);
     const k = this.factors;
     const out = new Float32Array(k);
     for (let j = 0; j < itemIndices.length; j++) {
       const i = itemIndices[j]!;
-      if (!Number.isInteger(i) || i < 0 || i >= this.nI) throw new RangeError(`item ${i} outside [0, ${this.nI})`);
+      checkIndex('item', i, this.nI);
       const x = this.value(preferences[j]!);
       if (x === 0) continue;
       for (let f = 0; f < k; f++) out[f]! += x * this.items[i * k + f]!;
@@ -112,38 +113,27 @@ export class PureSVD {
   }
 
   scoreItems(userVector: Float32Array, out = new Float32Array(this.nI)): Float32Array {
-    const k = this.factors;
-    if (userVector.length !== k) throw new RangeError(`user vector has ${userVector.length} factors, expected ${k}`);
-    if (out.length < this.nI) throw new RangeError(`output holds ${out.length} scores, need ${this.nI}`);
-    for (let i = 0, o = 0; i < this.nI; i++, o += k) {
-      let s = 0;
-      for (let f = 0; f < k; f++) s += userVector[f]! * this.items[o + f]!;
-      out[i] = s;
-    }
-    return out;
+    return scoreFactors(userVector, this.items, this.factors, this.nI, out);
   }
 
   /** Serialises the factors (kind "svd", format 1): user_factors (U Σ), item_factors (V), singular_values. */
   toArtifact(): Uint8Array {
-    return encodeArtifact<SvdMeta>({
-      kind: ARTIFACT_KIND,
-      format: ARTIFACT_FORMAT,
-      meta: { nUsers: this.nU, nItems: this.nI, options: { ...this.options } },
-      arrays: { user_factors: this.users, item_factors: this.items, singular_values: this.singular },
+    return encodeFactorArtifact(ARTIFACT_KIND, ARTIFACT_FORMAT, this.nU, this.nI, this.options, {
+      user_factors: this.users,
+      item_factors: this.items,
+      singular_values: this.singular,
     });
   }
 
   /** Loads a model written by `toArtifact`; throws ArtifactFormatError on another kind or format version. */
   static fromArtifact(bytes: Uint8Array): PureSVD {
-    const { meta, arrays } = decodeArtifact<SvdMeta>(bytes, ARTIFACT_KIND, ARTIFACT_FORMAT);
+    const { meta, arrays } = decodeFactorArtifact<SvdOptions>(bytes, ARTIFACT_KIND, ARTIFACT_FORMAT);
     const model = new PureSVD(meta.options);
-    const { user_factors: users, item_factors: items, singular_values: s } = arrays;
-    if (!(s instanceof Float32Array) || s.length > meta.options.factors) throw new RangeError('svd artifact: bad singular_values');
+    const s = f32Array(arrays.singular_values, undefined, ARTIFACT_KIND, 'singular_values');
+    if (s.length > meta.options.factors) throw new RangeError('svd artifact: bad singular_values');
     const k = s.length;
-    if (!(users instanceof Float32Array) || users.length !== meta.nUsers * k) throw new RangeError('svd artifact: bad user_factors');
-    if (!(items instanceof Float32Array) || items.length !== meta.nItems * k) throw new RangeError('svd artifact: bad item_factors');
-    model.users = users;
-    model.items = items;
+    model.users = f32Array(arrays.user_factors, meta.nUsers * k, ARTIFACT_KIND, 'user_factors');
+    model.items = f32Array(arrays.item_factors, meta.nItems * k, ARTIFACT_KIND, 'item_factors');
     model.singular = s;
     model.nU = meta.nUsers;
     model.nI = meta.nItems;
@@ -156,6 +146,6 @@ export class PureSVD {
 }
 
 function checkOptions(o: SvdOptions): SvdOptions {
-  if (!Number.isInteger(o.factors) || o.factors < 1) throw new RangeError(`factors must be a positive integer, got ${o.factors}`);
+  requirePositiveInt('factors', o.factors);
   return o;
 }

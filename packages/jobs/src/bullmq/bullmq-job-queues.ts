@@ -77,6 +77,11 @@ export class BullMqJobQueues {
     this.queues.clear();
   }
 
+  /** The BullMQ queues declared so far (for dashboards). */
+  all(): Queue[] {
+    return [...this.queues.values()];
+  }
+
   private queue(name: string): Queue {
     if (this.closed) throw new JobRunnerError('JOB_RUNNER_CLOSED', 'the job runner is closed');
     if (!this.declared.has(name)) throw new JobRunnerError('JOB_UNKNOWN', `no job ${name} is registered`);

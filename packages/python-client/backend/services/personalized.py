@@ -197,8 +197,48 @@ def _list_of(cls: Type[T], values: Any) -> List[T]:
     return [parse(v) for v in (values or [])]
 
 
+class _Parsed:
+    """``from_dict`` for a result dataclass: its known keys of a JSON object."""
+
+    @classmethod
+    def from_dict(cls: Type[T], data: Any) -> T:
+        return _from_dict(cls, data)
+
+
+class _RankedItem(_Parsed):
+    """A ranked entry: ``explanation_reasons`` is a list even when the service sends null."""
+
+    explanation_reasons: List[str]
+
+    @classmethod
+    def from_dict(cls: Type[T], data: Any) -> T:
+        item = _from_dict(cls, data)
+        if item.explanation_reasons is None:  # type: ignore[attr-defined]
+            item.explanation_reasons = []  # type: ignore[attr-defined]
+        return item
+
+
+class _RankedList(_Parsed):
+    """A ranked answer: ``items`` parsed as ``_item_class``, ``degraded`` a bool."""
+
+    _item_class: Any
+    items: List[Any]
+    degraded: bool
+
+    @classmethod
+    def from_dict(cls: Type[T], data: Any) -> T:
+        result = _from_dict(cls, data)
+        result.items = _list_of(cls._item_class, result.items)  # type: ignore[attr-defined]
+        result.degraded = bool(result.degraded)  # type: ignore[attr-defined]
+        return result
+
+    @property
+    def item_ids(self) -> List[str]:
+        return [item.item_id for item in self.items]
+
+
 @dataclass
-class RecommendedItem:
+class RecommendedItem(_RankedItem):
     item_id: str
     title: Optional[str] = None
     rank: Optional[int] = None
@@ -213,16 +253,14 @@ class RecommendedItem:
 
     @classmethod
     def from_dict(cls, data: Any) -> "RecommendedItem":
-        item = _from_dict(cls, data)
+        item = super().from_dict(data)
         if item.confidence_interval is not None:
             item.confidence_interval = tuple(item.confidence_interval)  # type: ignore[assignment]
-        if item.explanation_reasons is None:
-            item.explanation_reasons = []
         return item
 
 
 @dataclass
-class Recommendations:
+class Recommendations(_RankedList):
     request_id: Optional[str] = None
     user_id: Optional[str] = None
     model_version: Optional[str] = None
@@ -232,20 +270,11 @@ class Recommendations:
     generated_at: Optional[str] = None
     items: List[RecommendedItem] = field(default_factory=list)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> "Recommendations":
-        recs = _from_dict(cls, data)
-        recs.items = _list_of(RecommendedItem, recs.items)
-        recs.degraded = bool(recs.degraded)
-        return recs
-
-    @property
-    def item_ids(self) -> List[str]:
-        return [item.item_id for item in self.items]
+    _item_class = RecommendedItem
 
 
 @dataclass
-class SimilarItem:
+class SimilarItem(_RankedItem):
     item_id: str
     title: Optional[str] = None
     rank: Optional[int] = None
@@ -255,36 +284,20 @@ class SimilarItem:
     explanation_reasons: List[str] = field(default_factory=list)
     algorithm_source: Optional[str] = None
 
-    @classmethod
-    def from_dict(cls, data: Any) -> "SimilarItem":
-        item = _from_dict(cls, data)
-        if item.explanation_reasons is None:
-            item.explanation_reasons = []
-        return item
-
 
 @dataclass
-class SimilarItems:
+class SimilarItems(_RankedList):
     item_id: Optional[str] = None
     mode: Optional[str] = None
     model_version: Optional[str] = None
     degraded: bool = False
     items: List[SimilarItem] = field(default_factory=list)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> "SimilarItems":
-        result = _from_dict(cls, data)
-        result.items = _list_of(SimilarItem, result.items)
-        result.degraded = bool(result.degraded)
-        return result
-
-    @property
-    def item_ids(self) -> List[str]:
-        return [item.item_id for item in self.items]
+    _item_class = SimilarItem
 
 
 @dataclass
-class Item:
+class Item(_Parsed):
     """A catalogue item, as sent to ``upsert_items`` and returned by ``get_item``."""
 
     item_id: str
@@ -309,13 +322,10 @@ class Item:
     # Set by the service; never sent.
     updated_at: Optional[str] = None
 
-    @classmethod
-    def from_dict(cls, data: Any) -> "Item":
-        return _from_dict(cls, data)
 
 
 @dataclass
-class Preferences:
+class Preferences(_Parsed):
     user_id: Optional[str] = None
     genres: List[str] = field(default_factory=list)
     languages: List[str] = field(default_factory=list)
@@ -328,13 +338,10 @@ class Preferences:
     friends: List[str] = field(default_factory=list)
     updated_at: Optional[str] = None
 
-    @classmethod
-    def from_dict(cls, data: Any) -> "Preferences":
-        return _from_dict(cls, data)
 
 
 @dataclass
-class ErasureReport:
+class ErasureReport(_Parsed):
     """What ``delete_user`` removed: event count, whether preferences existed, derived features."""
 
     user_id: Optional[str] = None
@@ -342,9 +349,6 @@ class ErasureReport:
     preferences: bool = False
     features: int = 0
 
-    @classmethod
-    def from_dict(cls, data: Any) -> "ErasureReport":
-        return _from_dict(cls, data)
 
 
 @dataclass
@@ -362,7 +366,7 @@ class UpsertResult:
 
 
 @dataclass
-class Job:
+class Job(_Parsed):
     job_id: str
     name: Optional[str] = None
     state: Optional[str] = None  # queued | running | completed | failed
@@ -378,7 +382,7 @@ class Job:
     def from_dict(cls, data: Any) -> "Job":
         if isinstance(data, Mapping) and "job_id" not in data and "id" in data:
             data = dict(data, job_id=data["id"])
-        return _from_dict(cls, data)
+        return super().from_dict(data)
 
     @property
     def done(self) -> bool:
@@ -386,7 +390,7 @@ class Job:
 
 
 @dataclass
-class ModelInfo:
+class ModelInfo(_Parsed):
     version: str
     created_at: Optional[str] = None
     components: List[str] = field(default_factory=list)
@@ -395,19 +399,16 @@ class ModelInfo:
     status: Optional[str] = None  # active | inactive | rejected
     notes: Optional[str] = None
 
-    @classmethod
-    def from_dict(cls, data: Any) -> "ModelInfo":
-        return _from_dict(cls, data)
 
 
 @dataclass
-class ModelList:
+class ModelList(_Parsed):
     active_version: Optional[str] = None
     models: List[ModelInfo] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: Any) -> "ModelList":
-        result = _from_dict(cls, data)
+        result = super().from_dict(data)
         result.models = _list_of(ModelInfo, result.models)
         return result
 
@@ -504,6 +505,19 @@ def _item_payload(item: Any) -> Dict[str, Any]:
     if isinstance(item, Mapping):
         return dict(item)
     raise TypeError(f"items must be dicts or Item, got {type(item).__name__}")
+
+
+_NOT_JSON = object()
+
+
+def _json_body(body: bytes, not_json: Any = None) -> Any:
+    """The JSON value of a response body (None when empty), or ``not_json`` when it is not JSON."""
+    if not body:
+        return None
+    try:
+        return json.loads(body.decode("utf-8"))
+    except ValueError:
+        return not_json
 
 
 class _TransportError(Exception):
@@ -882,10 +896,7 @@ class PersonalizedService:
             except _TransportError as exc:
                 result.error = str(exc)
                 return result
-            try:
-                body = json.loads(resp.body.decode("utf-8")) if resp.body else None
-            except ValueError:
-                body = None
+            body = _json_body(resp.body)
             setattr(result, attr, body if isinstance(body, dict) else None)
             ok = 200 <= resp.status < 300
             if path == "/healthz":
@@ -1009,9 +1020,8 @@ class PersonalizedService:
     @staticmethod
     def _error(resp: _Response) -> PersonalizedError:
         code, message, details = f"http_{resp.status}", f"HTTP {resp.status}", None
-        try:
-            body = json.loads(resp.body.decode("utf-8")) if resp.body else None
-        except ValueError:
+        body = _json_body(resp.body, _NOT_JSON)
+        if body is _NOT_JSON:
             body = None
             text = resp.body[:200].decode("utf-8", "replace").strip()
             if text:

@@ -3,32 +3,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acceptedEvents, type EventType, type InteractionEvent, type UserPreferences } from '@recsys/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedStore, type EmbeddedStore, type EmbeddedStoreOptions } from './store.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmbeddedStore, type EmbeddedStore } from './store.js';
 import { HOUR, event, filesContaining, removeDir, tempDir } from './test-support.js';
+import { useTestStores } from './test-stores.js';
 
 // GDPR erasure of one user from every embedded store. The erased user's id is also part of their
 // event ids and session ids, as clients often do, so any stored trace of them shows up in a grep.
 
 const TARGET = 'gdpr-user-7f3a';
 
-const dirs: string[] = [];
-const stores: EmbeddedStore[] = [];
-async function openStore(dataDir: string, options: Partial<EmbeddedStoreOptions> = {}): Promise<EmbeddedStore> {
-  const store = createEmbeddedStore({ dataDir, ...options });
-  stores.push(store);
-  await store.open();
-  return store;
-}
-function newDir(): string {
-  const dir = tempDir();
-  dirs.push(dir);
-  return dir;
-}
-afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close();
-  for (const dir of dirs.splice(0)) removeDir(dir);
-});
+const { openStore, newDir } = useTestStores();
 
 const TYPES: EventType[] = ['click', 'watch', 'complete', 'rate', 'save', 'skip', 'rewatch', 'dwell', 'impression', 'search'];
 

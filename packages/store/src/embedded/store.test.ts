@@ -1,78 +1,16 @@
-import { acceptedEvents } from '@recsys/core';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Item, UserPreferences } from '@recsys/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createEmbeddedStore, type EmbeddedStore, type EmbeddedStoreOptions } from './store.js';
-import { DAY, event, removeDir, tempDir } from './test-support.js';
+import { describe, expect, it } from 'vitest';
+import { item, prefs } from '../contract/fixtures.js';
+import { createEmbeddedStore } from './store.js';
+import { event } from './test-support.js';
+import { useTestStores } from './test-stores.js';
 
-const dirs: string[] = [];
-const stores: EmbeddedStore[] = [];
-async function openStore(dataDir: string, options: Partial<EmbeddedStoreOptions> = {}): Promise<EmbeddedStore> {
-  const store = createEmbeddedStore({ dataDir, ...options });
-  stores.push(store);
-  await store.open();
-  return store;
-}
-function newDir(): string {
-  const dir = tempDir();
-  dirs.push(dir);
-  return dir;
-}
-afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close();
-  for (const dir of dirs.splice(0)) removeDir(dir);
-});
+const { openStore, newDir } = useTestStores();
 
-function item(item_id: string, title = item_id): Item {
-  return {
-    item_id,
-    title,
-    content_type: 'movie',
-    genres: ['Drama'],
-    languages: ['en'],
-    cast: [],
-    crew: [],
-    regions: ['US'],
-    available: true,
-    updated_at: '2026-01-01T00:00:00.000Z',
-  };
-}
-
-function prefs(genres: string[]): UserPreferences {
-  return {
-    genres,
-    languages: ['en'],
-    content_types: ['anime'],
-    liked_item_ids: [],
-    disliked_item_ids: [],
-    friends: [],
-    updated_at: '2026-01-01T00:00:00.000Z',
-  };
-}
-
+// Behaviour every adapter shares is in ../contract; these are the embedded store's own: compaction,
+// crash recovery, health, the directory lock, flushing on close.
 describe('embedded catalogue', () => {
-  it('upserts, removes (marks unavailable) and finds the same catalogue after a reopen', async () => {
-    const dir = newDir();
-    const store = await openStore(dir);
-    await store.catalog.upsert([item('a'), item('b'), item('c')]);
-    await store.catalog.upsert([item('b', 'B, retitled')]);
-    expect(await store.catalog.remove('c')).toBe(true);
-    expect(await store.catalog.remove('c')).toBe(true); // already removed, still exists
-    expect(await store.catalog.remove('zzz')).toBe(false);
-    expect((await store.catalog.get('c'))?.available).toBe(false);
-    await store.close();
-
-    const reopened = await openStore(dir);
-    expect((await reopened.catalog.all()).map((i) => [i.item_id, i.title, i.available])).toEqual([
-      ['a', 'a', true],
-      ['b', 'B, retitled', true],
-      ['c', 'c', false],
-    ]);
-    expect(await reopened.catalog.count()).toBe(3);
-    expect(await reopened.catalog.get('missing')).toBeUndefined();
-  });
-
   it('compacts a long op log into a snapshot on open and keeps the state and order', async () => {
     const dir = newDir();
     const store = await openStore(dir, { compactAfterOps: 50 });
@@ -138,39 +76,9 @@ describe('embedded user preferences', () => {
     expect(fs.readFileSync(path.join(dir, 'users.log'), 'utf8')).toBe('');
   });
 
-  it('lists users known from preferences or from events', async () => {
-    const store = await openStore(newDir());
-    await store.users.setPreferences('p', prefs([]));
-    await store.events.append([event('1', 'e', 'i'), event('2', 'p', 'i')]);
-    expect((await store.users.userIds()).sort()).toEqual(['e', 'p']);
-  });
 });
 
 describe('embedded store', () => {
-  it('rebuilds on open the features that were recorded live', async () => {
-    const dir = newDir();
-    const store = await openStore(dir);
-    const events = [
-      event('1', 'a', 'm', 'complete', { at: 0 }),
-      event('2', 'a', 'm', 'skip', { at: DAY }),
-      event('3', 'a', 'm', 'skip', { at: 2 * DAY }),
-      event('4', 'b', 'm', 'rate', { rating: 5, at: 3 * DAY }),
-      event('5', 'b', 'n', 'watch', { completion: 0.5, at: DAY / 2 }),
-    ];
-    for (const e of events) {
-      const batch = [e, e]; // a client that sent the same event twice
-      await store.features.record(acceptedEvents(batch, await store.events.append(batch)));
-    }
-    await store.features.record(acceptedEvents(events, await store.events.append(events))); // a retry
-    const live = { items: await store.features.items(), a: await store.features.userItems('a') };
-    await store.close();
-
-    const reopened = await openStore(dir);
-    expect(await reopened.features.items()).toEqual(live.items);
-    expect(await reopened.features.userItems('a')).toEqual(live.a);
-    expect(live.items.find((f) => f.item_id === 'm')?.positive_users).toBe(1);
-  });
-
   it('is healthy while open and its directory is writable', async () => {
     const dir = newDir();
     const store = await openStore(dir);
