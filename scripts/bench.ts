@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCHMARKS: Record<string, { script: string; what: string }> = {
   ingest: { script: 'apps/api/bench/ingest.ts', what: 'events/s through POST /v1/events into Redis (distributed mode)' },
+  serve: { script: 'apps/api/bench/serve.ts', what: 'recommendation latency, throughput and RSS of the service on a synthetic catalogue' },
 };
 
 const [name, ...args] = process.argv.slice(2);

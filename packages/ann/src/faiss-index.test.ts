@@ -57,10 +57,11 @@ function measuredRecall(index: FaissIndex, vectors: Float32Array, dim: number, k
 const threads = { buildThreads: 1, searchThreads: 1 };
 
 describe('chooseFaissIndexKind', () => {
-  it('uses exact flat search up to 200k vectors and IVF above; HNSW only in a band the caller opens', () => {
+  it('uses exact flat search up to 50k vectors and IVF above; HNSW only in a band the caller opens', () => {
     expect(chooseFaissIndexKind(5_000)).toBe('flat');
-    expect(chooseFaissIndexKind(200_000)).toBe('flat');
-    expect(chooseFaissIndexKind(200_001)).toBe('ivf');
+    expect(chooseFaissIndexKind(50_000)).toBe('flat');
+    expect(chooseFaissIndexKind(50_001)).toBe('ivf');
+    expect(chooseFaissIndexKind(100_000)).toBe('ivf');
     expect(chooseFaissIndexKind(1_000_000)).toBe('ivf');
     const band = { flatMaxSize: 1_000, hnswMaxSize: 2_000 };
     expect(chooseFaissIndexKind(1_000, band)).toBe('flat');

@@ -11,3 +11,4 @@ export * from './story-signal.js';
 export * from './ncf-signal.js';
 export * from './factor-signal.js';
 export * from './knn-signal.js';
+export * from './calibration.js';

@@ -50,6 +50,14 @@ export class MfModel {
 export class MfSignal implements CollaborativeSignal {
   private readonly modelItemOfRow: Int32Array;
   private readonly rowOfModelItem: Int32Array;
+  /**
+   * Inner products the last ANN search returned, by row (valid where searchedStamp equals stamp):
+   * scoring those candidates again would re-read ~1,000 factor rows that are no longer in cache.
+   */
+  private searchedScores: Float32Array | undefined;
+  private searchedStamp: Int32Array | undefined;
+  private stamp = 0;
+  private searchedVector: Float32Array | undefined;
 
   constructor(
     private readonly model: MfModel,
@@ -82,26 +90,38 @@ export class MfSignal implements CollaborativeSignal {
 
   candidates(vector: Float32Array, k: number): Int32Array {
     // Ask for a few extra: items removed from the catalogue since training map to no row.
-    const { rows } = this.model.index.search(vector, Math.min(this.model.index.size, k + 16));
-    const out: number[] = [];
-    for (let i = 0; i < rows.length && out.length < k; i++) {
+    const { rows, scores } = this.model.index.search(vector, Math.min(this.model.index.size, k + 16));
+    this.searchedScores ??= new Float32Array(this.catalog.size);
+    this.searchedStamp ??= new Int32Array(this.catalog.size);
+    this.stamp = (this.stamp + 1) | 0 || 1;
+    this.searchedVector = vector;
+    const out = new Int32Array(Math.min(k, rows.length));
+    let n = 0;
+    for (let i = 0; i < rows.length && n < k; i++) {
       const row = this.rowOfModelItem[rows[i]!]!;
-      if (row >= 0) out.push(row);
+      if (row < 0) continue;
+      out[n++] = row;
+      this.searchedScores[row] = scores[i]!;
+      this.searchedStamp[row] = this.stamp;
     }
-    return Int32Array.from(out);
+    return n === out.length ? out : out.slice(0, n);
   }
 
   score(vector: Float32Array, rows: ArrayLike<number>): Float32Array {
     const out = new Float32Array(rows.length);
     const { itemFactors, factors } = this.model.als;
+    // Same vector as the last search: its candidates' inner products are known already.
+    const known = vector === this.searchedVector ? this.searchedStamp : undefined;
     for (let i = 0; i < rows.length; i++) {
-      const item = this.modelItemOfRow[rows[i]!]!;
+      const row = rows[i]!;
+      const item = this.modelItemOfRow[row]!;
       if (item < 0) {
         out[i] = NaN;
         continue;
       }
       let s = 0;
-      for (let d = 0, off = item * factors; d < factors; d++) s += vector[d]! * itemFactors[off + d]!;
+      if (known && known[row] === this.stamp) s = this.searchedScores![row]!;
+      else for (let d = 0, off = item * factors; d < factors; d++) s += vector[d]! * itemFactors[off + d]!;
       // Implicit ALS regresses onto a 0/1 preference, so its prediction reads as one.
       out[i] = s < 0 ? 0 : s > 1 ? 1 : s;
     }

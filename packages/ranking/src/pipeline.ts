@@ -209,17 +209,41 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
       contributions.collaborative + contributions.popularity + contributions.trending + contributions.preference + contributions.story;
     return { total, contributions, collaborative: collab, story: storyScore, memberContributions, preference };
   };
-  const scored = Array.from(rows, (row, i) => scoreRow(row, memberScores, i, storyScores ? storyScores[i]! : NaN));
-  const order = Array.from(rows.keys()).sort((a, b) => scored[b]!.total - scored[a]!.total || rows[a]! - rows[b]!);
-  const shortlist = order.slice(0, wanted);
+  // Only the total orders the candidates: it is computed without allocating (same arithmetic as
+  // scoreRow), and the full breakdown is built for the shortlist alone.
+  const totalOf = (row: number, i: number, storyScore: number): number => {
+    let weighted = 0;
+    let weightTotal = 0;
+    for (let m = 0; m < blend.length; m++) {
+      const s = memberScores[m]?.[i];
+      if (s === undefined || Number.isNaN(s)) continue;
+      weighted += blend[m]!.weight * s;
+      weightTotal += blend[m]!.weight;
+    }
+    const collab = weightTotal > 0 ? weighted / weightTotal : NaN;
+    const preference = prefs ? matchPreferences(catalog, row, prefs) : undefined;
+    return (
+      (Number.isNaN(collab) ? 0 : (weights.collaborative * collab) / weightSum) +
+      (weights.popularity * popularity.popularity[row]!) / weightSum +
+      (weights.trending * popularity.trending[row]!) / weightSum +
+      (preference ? (weights.preference * preference.score) / weightSum : 0) +
+      (Number.isNaN(storyScore) ? 0 : (weights.story * storyScore) / weightSum)
+    );
+  };
+  const totals = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) totals[i] = totalOf(rows[i]!, i, storyScores ? storyScores[i]! : NaN);
+  const shortlist = bestByTotal(totals, rows, wanted);
   const shortRows = shortlist.map((i) => rows[i]!);
   const picked = mmrSelect(
     catalog,
     shortRows,
-    shortlist.map((i) => scored[i]!.total),
+    shortlist.map((i) => totals[i]!),
     limit,
     Math.min(1, Math.max(0, options.diversity ?? 0)),
-  ).map((p) => ({ row: shortRows[p]!, scored: scored[shortlist[p]!]!, explore: false }));
+  ).map((p) => {
+    const i = shortlist[p]!;
+    return { row: shortRows[p]!, scored: scoreRow(rows[i]!, memberScores, i, storyScores ? storyScores[i]! : NaN), explore: false };
+  });
 
   if (options.explore && picked.length > 0) {
     const scoreOne = (row: number) =>
@@ -251,6 +275,29 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
     };
   });
   return { items, degraded: blend.length === 0, coldStart: !vector };
+}
+
+/**
+ * Indices of the `k` best candidates, best first: higher total, then lower row. The same order as
+ * sorting all of them, without sorting the ~1,000 that do not make the shortlist.
+ */
+function bestByTotal(totals: Float64Array, rows: Int32Array, k: number): number[] {
+  const better = (a: number, b: number) => totals[a]! > totals[b]! || (totals[a] === totals[b] && rows[a]! < rows[b]!);
+  const best: number[] = [];
+  for (let i = 0; i < totals.length; i++) {
+    if (best.length === k && (k === 0 || !better(i, best[k - 1]!))) continue;
+    // Binary search for the first entry that i beats.
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (better(i, best[mid]!)) hi = mid;
+      else lo = mid + 1;
+    }
+    best.splice(lo, 0, i);
+    if (best.length > k) best.pop();
+  }
+  return best;
 }
 
 /** Replaces the last tenth of the slots (at least one) with random rows that pass the filters. */
