@@ -5,7 +5,7 @@
 // queries, reaches the target (0.95 at k = 1000 by default) with a margin for sampling error.
 // Building and searching are synchronous and block the event loop.
 import { availableParallelism } from 'node:os';
-import type { SearchResult, VectorIndex } from '@recsys/core';
+import { mulberry32, type SearchResult, type VectorIndex } from '@recsys/core';
 import { ExactIndex } from './exact-index.js';
 import { FAISS_METRIC_INNER_PRODUCT, loadFaissAddon, type FaissAddon, type FaissNativeIndex } from './faiss-addon.js';
 import { recallAtK } from './recall.js';
@@ -361,16 +361,6 @@ function sampleRows(vectors: Float32Array, dim: number, count: number, random: (
   return out;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Serialised layout: "RSAN" | u32 format | u32 header bytes | header JSON (utf-8) | padding to 8 |
 // faiss index bytes (faiss's write_index format).

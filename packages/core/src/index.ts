@@ -3,6 +3,7 @@ export * from './feedback.js';
 export * from './artifact.js';
 export * from './top-k.js';
 export * from './metrics.js';
+export * from './random.js';
 export * from './ports/store.js';
 export * from './ports/job-runner.js';
 export * from './ports/model-registry.js';

@@ -1,16 +1,8 @@
 // Seeded randomness: every "random" choice in the demo goes through here, so a seed fixes the dataset.
 
-/** mulberry32: a tiny 32-bit PRNG, good enough for synthetic data and identical on every platform. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '@recsys/core';
+
+export { mulberry32 };
 
 /** FNV-1a over a string, mixed with a seed: derives independent streams (one per user, say). */
 export function hashSeed(text: string, seed = 0): number {

@@ -1,20 +1,9 @@
 // Seeded randomness. Everything random in this package takes a `Random` argument, so a seed fixes
 // a run and the same code serves tests, the simulator and the service.
 
-/** A uniform draw in [0, 1). */
-export type Random = () => number;
+import { mulberry32, type Random } from '@recsys/core';
 
-/** mulberry32: a tiny 32-bit PRNG, identical on every platform. */
-export function mulberry32(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Random };
 
 /** A uniform draw in (0, 1): safe to take the logarithm of. */
 function openUniform(random: Random): number {

@@ -1,11 +1,2 @@
-/** A small seeded PRNG (mulberry32): uniform floats in [0, 1), the same sequence for the same seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Re-exported: the models package's public API has always offered it.
+export { mulberry32 } from '@recsys/core';
