@@ -1,5 +1,6 @@
 import { topK } from '@recsys/core';
 import type { CatalogView } from './catalog-view.js';
+import { ItemRows } from './item-rows.js';
 import type { CollaborativeSignal, UserState } from './signals.js';
 
 /** What a latent-factor model needs to offer to serve as a signal: item factors and a fold-in. */
@@ -17,24 +18,16 @@ export interface FactorModelLike {
  * reconstruct a 0/1 matrix when trained on binary preferences).
  */
 export class FactorSignal implements CollaborativeSignal {
-  private readonly modelItemOfRow: Int32Array;
-  private readonly rowOfModelItem: Int32Array;
+  private readonly rows: ItemRows;
   private readonly norms: Float32Array;
 
   constructor(
     private readonly model: FactorModelLike,
     itemIds: readonly string[],
-    private readonly catalog: CatalogView,
+    catalog: CatalogView,
   ) {
     if (itemIds.length !== model.nItems) throw new RangeError(`model has ${model.nItems} items but ${itemIds.length} item ids`);
-    this.modelItemOfRow = new Int32Array(catalog.size).fill(-1);
-    this.rowOfModelItem = new Int32Array(itemIds.length).fill(-1);
-    itemIds.forEach((id, i) => {
-      const row = catalog.rowOf(id);
-      if (row === undefined) return;
-      this.modelItemOfRow[row] = i;
-      this.rowOfModelItem[i] = row;
-    });
+    this.rows = new ItemRows(itemIds, catalog);
     const { itemFactors, factors } = model;
     this.norms = Float32Array.from({ length: model.nItems }, (_, i) => {
       let s = 0;
@@ -44,29 +37,21 @@ export class FactorSignal implements CollaborativeSignal {
   }
 
   userVector(user: UserState): Float32Array | undefined {
-    const items: number[] = [];
-    const prefs: number[] = [];
-    for (const interaction of user.interactions) {
-      const row = this.catalog.rowOf(interaction.item_id);
-      const modelItem = row === undefined ? -1 : this.modelItemOfRow[row]!;
-      if (modelItem < 0 || interaction.preference === 0) continue;
-      items.push(modelItem);
-      prefs.push(interaction.preference);
-    }
+    const { items, preferences: prefs } = this.rows.history(user);
     return items.length > 0 ? this.model.foldIn(items, prefs) : undefined;
   }
 
   candidates(vector: Float32Array, k: number): Int32Array {
     const scores = this.raw(vector);
-    for (let i = 0; i < scores.length; i++) if (this.rowOfModelItem[i]! < 0) scores[i] = -Infinity;
-    return Int32Array.from(topK(scores, k), (i) => this.rowOfModelItem[i]!);
+    for (let i = 0; i < scores.length; i++) if (this.rows.rowOfModelItem[i]! < 0) scores[i] = -Infinity;
+    return Int32Array.from(topK(scores, k), (i) => this.rows.rowOfModelItem[i]!);
   }
 
   score(vector: Float32Array, rows: ArrayLike<number>): Float32Array {
     const { itemFactors, factors } = this.model;
     const out = new Float32Array(rows.length);
     for (let j = 0; j < rows.length; j++) {
-      const item = this.modelItemOfRow[rows[j]!]!;
+      const item = this.rows.modelItemOfRow[rows[j]!]!;
       if (item < 0) {
         out[j] = NaN;
         continue;
@@ -79,12 +64,12 @@ export class FactorSignal implements CollaborativeSignal {
   }
 
   nearestConsumed(row: number, consumedRows: ArrayLike<number>): { row: number; similarity: number } | undefined {
-    const item = this.modelItemOfRow[row]!;
+    const item = this.rows.modelItemOfRow[row]!;
     if (item < 0) return undefined;
     const { itemFactors, factors } = this.model;
     let best: { row: number; similarity: number } | undefined;
     for (let j = 0; j < consumedRows.length; j++) {
-      const other = this.modelItemOfRow[consumedRows[j]!]!;
+      const other = this.rows.modelItemOfRow[consumedRows[j]!]!;
       if (other < 0 || other === item) continue;
       let dot = 0;
       for (let f = 0; f < factors; f++) dot += itemFactors[item * factors + f]! * itemFactors[other * factors + f]!;

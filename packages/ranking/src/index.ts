@@ -1,4 +1,5 @@
 export * from './catalog-view.js';
+export * from './item-rows.js';
 export * from './signals.js';
 export * from './popularity-signal.js';
 export * from './mf-signal.js';

@@ -1,6 +1,7 @@
 import { topK } from '@recsys/core';
 import type { ItemKNN } from '@recsys/models';
 import type { CatalogView } from './catalog-view.js';
+import { ItemRows } from './item-rows.js';
 import type { CollaborativeSignal, UserState } from './signals.js';
 
 /**
@@ -9,35 +10,19 @@ import type { CollaborativeSignal, UserState } from './signals.js';
  * it reads 0-1; scoring rows is then a lookup.
  */
 export class KnnSignal implements CollaborativeSignal {
-  private readonly modelItemOfRow: Int32Array;
-  private readonly rowOfModelItem: Int32Array;
+  private readonly rows: ItemRows;
 
   constructor(
     private readonly knn: ItemKNN,
     itemIds: readonly string[],
-    private readonly catalog: CatalogView,
+    catalog: CatalogView,
   ) {
     if (itemIds.length !== knn.nItems) throw new RangeError(`model has ${knn.nItems} items but ${itemIds.length} item ids`);
-    this.modelItemOfRow = new Int32Array(catalog.size).fill(-1);
-    this.rowOfModelItem = new Int32Array(itemIds.length).fill(-1);
-    itemIds.forEach((id, i) => {
-      const row = catalog.rowOf(id);
-      if (row === undefined) return;
-      this.modelItemOfRow[row] = i;
-      this.rowOfModelItem[i] = row;
-    });
+    this.rows = new ItemRows(itemIds, catalog);
   }
 
   userVector(user: UserState): Float32Array | undefined {
-    const items: number[] = [];
-    const prefs: number[] = [];
-    for (const interaction of user.interactions) {
-      const row = this.catalog.rowOf(interaction.item_id);
-      const modelItem = row === undefined ? -1 : this.modelItemOfRow[row]!;
-      if (modelItem < 0 || !(interaction.preference > 0)) continue;
-      items.push(modelItem);
-      prefs.push(interaction.preference);
-    }
+    const { items, preferences: prefs } = this.rows.history(user, (p) => p > 0);
     if (items.length === 0) return undefined;
     const scores = this.knn.scoreItems(items, prefs);
     let max = 0;
@@ -49,24 +34,24 @@ export class KnnSignal implements CollaborativeSignal {
 
   candidates(vector: Float32Array, k: number): Int32Array {
     const scores = vector.slice();
-    for (let i = 0; i < scores.length; i++) if (this.rowOfModelItem[i]! < 0 || !(scores[i]! > 0)) scores[i] = -Infinity;
-    return Int32Array.from(topK(scores, k), (i) => this.rowOfModelItem[i]!);
+    for (let i = 0; i < scores.length; i++) if (this.rows.rowOfModelItem[i]! < 0 || !(scores[i]! > 0)) scores[i] = -Infinity;
+    return Int32Array.from(topK(scores, k), (i) => this.rows.rowOfModelItem[i]!);
   }
 
   score(vector: Float32Array, rows: ArrayLike<number>): Float32Array {
     return Float32Array.from({ length: rows.length }, (_, j) => {
-      const item = this.modelItemOfRow[rows[j]!]!;
+      const item = this.rows.modelItemOfRow[rows[j]!]!;
       return item < 0 ? NaN : vector[item]!;
     });
   }
 
   /** The liked item whose neighbourhood similarity to `row` is highest: the largest term of its score. */
   nearestConsumed(row: number, consumedRows: ArrayLike<number>): { row: number; similarity: number } | undefined {
-    const item = this.modelItemOfRow[row]!;
+    const item = this.rows.modelItemOfRow[row]!;
     if (item < 0) return undefined;
     let best: { row: number; similarity: number } | undefined;
     for (let j = 0; j < consumedRows.length; j++) {
-      const other = this.modelItemOfRow[consumedRows[j]!]!;
+      const other = this.rows.modelItemOfRow[consumedRows[j]!]!;
       if (other < 0 || other === item) continue;
       const similarity = this.knn.similarity(item, other);
       if (!best || similarity > best.similarity) best = { row: consumedRows[j]!, similarity };

@@ -1,6 +1,7 @@
 import { topK, type VectorIndex, type VectorIndexFactory } from '@recsys/core';
 import type { ImplicitALS } from '@recsys/models';
 import type { CatalogView } from './catalog-view.js';
+import { ItemRows } from './item-rows.js';
 import type { CollaborativeSignal, UserState } from './signals.js';
 
 /** A trained ALS model with its item ids and ANN index: built once per model version. */
@@ -48,8 +49,7 @@ export class MfModel {
 
 /** The ALS model seen through catalogue rows. */
 export class MfSignal implements CollaborativeSignal {
-  private readonly modelItemOfRow: Int32Array;
-  private readonly rowOfModelItem: Int32Array;
+  private readonly rows: ItemRows;
   /**
    * Inner products the last ANN search returned, by row (valid where searchedStamp equals stamp):
    * scoring those candidates again would re-read ~1,000 factor rows that are no longer in cache.
@@ -63,26 +63,11 @@ export class MfSignal implements CollaborativeSignal {
     private readonly model: MfModel,
     private readonly catalog: CatalogView,
   ) {
-    this.modelItemOfRow = new Int32Array(catalog.size).fill(-1);
-    this.rowOfModelItem = new Int32Array(model.itemIds.length).fill(-1);
-    model.itemIds.forEach((id, i) => {
-      const row = catalog.rowOf(id);
-      if (row === undefined) return;
-      this.modelItemOfRow[row] = i;
-      this.rowOfModelItem[i] = row;
-    });
+    this.rows = new ItemRows(model.itemIds, catalog);
   }
 
   userVector(user: UserState): Float32Array | undefined {
-    const items: number[] = [];
-    const prefs: number[] = [];
-    for (const interaction of user.interactions) {
-      const row = this.catalog.rowOf(interaction.item_id);
-      const modelItem = row === undefined ? -1 : this.modelItemOfRow[row]!;
-      if (modelItem < 0 || interaction.preference === 0) continue;
-      items.push(modelItem);
-      prefs.push(interaction.preference);
-    }
+    const { items, preferences: prefs } = this.rows.history(user);
     // Fold-in against the fixed item factors is the user's ALS solution for their current history,
     // so every acknowledged event counts at once, without waiting for a retrain.
     return items.length > 0 ? this.model.als.foldIn(items, prefs) : undefined;
@@ -98,7 +83,7 @@ export class MfSignal implements CollaborativeSignal {
     const out = new Int32Array(Math.min(k, rows.length));
     let n = 0;
     for (let i = 0; i < rows.length && n < k; i++) {
-      const row = this.rowOfModelItem[rows[i]!]!;
+      const row = this.rows.rowOfModelItem[rows[i]!]!;
       if (row < 0) continue;
       out[n++] = row;
       this.searchedScores[row] = scores[i]!;
@@ -114,7 +99,7 @@ export class MfSignal implements CollaborativeSignal {
     const known = vector === this.searchedVector ? this.searchedStamp : undefined;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      const item = this.modelItemOfRow[row]!;
+      const item = this.rows.modelItemOfRow[row]!;
       if (item < 0) {
         out[i] = NaN;
         continue;
@@ -129,13 +114,13 @@ export class MfSignal implements CollaborativeSignal {
   }
 
   nearestConsumed(row: number, consumedRows: ArrayLike<number>): { row: number; similarity: number } | undefined {
-    const item = this.modelItemOfRow[row]!;
+    const item = this.rows.modelItemOfRow[row]!;
     if (item < 0) return undefined;
     const { itemFactors, factors } = this.model.als;
     const norms = this.model.itemNorms;
     let best: { row: number; similarity: number } | undefined;
     for (let i = 0; i < consumedRows.length; i++) {
-      const other = this.modelItemOfRow[consumedRows[i]!]!;
+      const other = this.rows.modelItemOfRow[consumedRows[i]!]!;
       if (other < 0 || other === item) continue;
       let dot = 0;
       for (let d = 0; d < factors; d++) dot += itemFactors[item * factors + d]! * itemFactors[other * factors + d]!;

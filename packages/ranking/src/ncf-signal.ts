@@ -1,6 +1,7 @@
 import { topK } from '@recsys/core';
 import { type NeuMF, sigmoid } from '@recsys/models';
 import type { CatalogView } from './catalog-view.js';
+import { ItemRows } from './item-rows.js';
 import type { CollaborativeSignal, UserState } from './signals.js';
 
 /** A trained NeuMF model with its user and item ids: built once per model version. */
@@ -50,47 +51,31 @@ export class NcfModel {
  * their history. Scores are the model's predicted probability of a like.
  */
 export class NcfSignal implements CollaborativeSignal {
-  private readonly modelItemOfRow: Int32Array;
-  private readonly rowOfModelItem: Int32Array;
+  private readonly rows: ItemRows;
 
   constructor(
     private readonly model: NcfModel,
-    private readonly catalog: CatalogView,
+    catalog: CatalogView,
   ) {
-    this.modelItemOfRow = new Int32Array(catalog.size).fill(-1);
-    this.rowOfModelItem = new Int32Array(model.itemIds.length).fill(-1);
-    model.itemIds.forEach((id, i) => {
-      const row = catalog.rowOf(id);
-      if (row === undefined) return;
-      this.modelItemOfRow[row] = i;
-      this.rowOfModelItem[i] = row;
-    });
+    this.rows = new ItemRows(model.itemIds, catalog);
   }
 
   userVector(user: UserState): Float32Array | undefined {
     const trained = this.model.userRow(user.userId);
     if (trained !== undefined) return this.model.ncf.userVector(trained);
-    const items: number[] = [];
-    const prefs: number[] = [];
-    for (const interaction of user.interactions) {
-      const row = this.catalog.rowOf(interaction.item_id);
-      const modelItem = row === undefined ? -1 : this.modelItemOfRow[row]!;
-      if (modelItem < 0 || interaction.preference === 0) continue;
-      items.push(modelItem);
-      prefs.push(interaction.preference);
-    }
+    const { items, preferences: prefs } = this.rows.history(user);
     return items.length > 0 ? this.model.ncf.foldIn(items, prefs) : undefined;
   }
 
   candidates(vector: Float32Array, k: number): Int32Array {
     // The MLP branch has no inner-product form for an ANN index: score every model item.
     const logits = this.model.ncf.scoreItems(vector);
-    for (let i = 0; i < logits.length; i++) if (this.rowOfModelItem[i]! < 0) logits[i] = -Infinity;
-    return Int32Array.from(topK(logits, k), (i) => this.rowOfModelItem[i]!);
+    for (let i = 0; i < logits.length; i++) if (this.rows.rowOfModelItem[i]! < 0) logits[i] = -Infinity;
+    return Int32Array.from(topK(logits, k), (i) => this.rows.rowOfModelItem[i]!);
   }
 
   score(vector: Float32Array, rows: ArrayLike<number>): Float32Array {
-    const items = Int32Array.from({ length: rows.length }, (_, j) => this.modelItemOfRow[rows[j]!]!);
+    const items = Int32Array.from({ length: rows.length }, (_, j) => this.rows.modelItemOfRow[rows[j]!]!);
     const known = items.filter((i) => i >= 0);
     const logits = this.model.ncf.scoreSome(vector, known);
     const out = new Float32Array(rows.length);
@@ -99,13 +84,13 @@ export class NcfSignal implements CollaborativeSignal {
   }
 
   nearestConsumed(row: number, consumedRows: ArrayLike<number>): { row: number; similarity: number } | undefined {
-    const item = this.modelItemOfRow[row]!;
+    const item = this.rows.modelItemOfRow[row]!;
     if (item < 0) return undefined;
     const { itemSpace, itemNorms, ncf } = this.model;
     const g = ncf.layout.arch.gmfFactors;
     let best: { row: number; similarity: number } | undefined;
     for (let j = 0; j < consumedRows.length; j++) {
-      const other = this.modelItemOfRow[consumedRows[j]!]!;
+      const other = this.rows.modelItemOfRow[consumedRows[j]!]!;
       if (other < 0 || other === item) continue;
       let dot = 0;
       for (let f = 0; f < g; f++) dot += itemSpace[item * g + f]! * itemSpace[other * g + f]!;
