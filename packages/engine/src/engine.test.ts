@@ -90,6 +90,8 @@ describe('RecommendationEngine', () => {
     expect(model!.status).toBe('active');
     expect(model!.metrics.ndcg_at_10).toBeGreaterThan(0.3);
     expect(model!.metrics.als_regularization).toBeGreaterThan(0);
+    // predicted_score is calibrated on the holdout: the calibration error shrinks.
+    expect(model!.metrics.calibration_ece_after).toBeLessThan(model!.metrics.calibration_ece_before!);
     expect(model!.notes).toBe('activated: first model version');
     expect(engine.activeVersion()).toBe(model!.version);
   });

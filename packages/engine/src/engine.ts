@@ -303,6 +303,7 @@ export class RecommendationEngine {
       {
         catalog: state.catalog,
         popularity: state.popularity,
+        calibration: state.bundle?.calibration,
         collaborativeBlend: collaborativeBlend(state.mf, variant.collaborative === 'ncf' ? state.ncf : undefined, this.options.trainer.blend),
         story: state.story,
         now: this.now(),

@@ -18,7 +18,14 @@ export function evaluateRanking(
   context: RankingContext,
   interactions: ReadonlyMap<string, readonly UserItemFeature[]>,
   heldOut: ReadonlyMap<string, ReadonlySet<string>>,
-  options: { weights: SignalWeights; k?: number; diversity?: number; maxUsers?: number },
+  options: {
+    weights: SignalWeights;
+    k?: number;
+    diversity?: number;
+    maxUsers?: number;
+    /** Filled with every shown item's predicted_score and 1 when it was held out (a later like): the calibration sample. */
+    sample?: { scores: number[]; labels: number[] };
+  },
 ): RankingMetrics {
   const k = options.k ?? 10;
   const sums = { ndcg: 0, precision: 0, recall: 0, map: 0 };
@@ -33,6 +40,10 @@ export function evaluateRanking(
       { limit: k, weights: options.weights, diversity: options.diversity ?? 0, explore: false },
     );
     const ids = result.items.map((r) => r.item.item_id);
+    for (const ranked of result.items) {
+      options.sample?.scores.push(ranked.predicted_score);
+      options.sample?.labels.push(relevant.has(ranked.item.item_id) ? 1 : 0);
+    }
     ids.forEach((id) => shown.add(id));
     sums.ndcg += ndcgAt(ids, relevant, k);
     sums.precision += precisionAt(ids, relevant, k);

@@ -1,6 +1,6 @@
 import { type Artifacts, feedbackSignal, type ModelRecord, type Store } from '@recsys/core';
 import { ImplicitALS, NeuMF } from '@recsys/models';
-import { decodeJson, encodeBundle } from './model-bundle.js';
+import { CALIBRATION_ARTIFACT, decodeJson, encodeBundle } from './model-bundle.js';
 import { STORY_ARTIFACT } from './story.js';
 import type { TrainedVersion } from './trainer.js';
 
@@ -64,6 +64,13 @@ export async function trainIncrement(
       training_seconds: (performance.now() - started) / 1000,
       notes: `incremental update of ${base.version}`,
     },
-    artifacts: encodeBundle({ als, userIds, itemIds, ncf, story: baseArtifacts[STORY_ARTIFACT] }),
+    artifacts: encodeBundle({
+      als,
+      userIds,
+      itemIds,
+      ncf,
+      story: baseArtifacts[STORY_ARTIFACT],
+      calibration: baseArtifacts[CALIBRATION_ARTIFACT],
+    }),
   };
 }

@@ -1,7 +1,7 @@
 import type { Artifacts, VectorIndexFactory } from '@recsys/core';
 import type { LsaModel } from '@recsys/content';
 import { ImplicitALS, NeuMF } from '@recsys/models';
-import { MfModel, NcfModel } from '@recsys/ranking';
+import { type Calibration, calibrationFromArtifact, MfModel, NcfModel } from '@recsys/ranking';
 import { STORY_ARTIFACT } from './story.js';
 
 /** The trained models of one version, ready to serve. */
@@ -12,6 +12,8 @@ export interface ModelBundle {
   itemIds: readonly string[];
   mf?: MfModel;
   ncf?: NcfModel;
+  /** Maps the blended score to a probability of a like (fitted on the version's holdout). */
+  calibration?: Calibration;
   /** The plot-embedding model (loaded separately, see decodeStoryModel: it needs the text analyzer). */
   story?: LsaModel;
 }
@@ -24,7 +26,11 @@ export interface TrainedModels {
   ncf?: NeuMF;
   /** The text model's artifact, as written by LsaModel.toArtifact. */
   story?: Uint8Array;
+  /** The score calibration's artifact (calibrationToArtifact). */
+  calibration?: Uint8Array;
 }
+
+export const CALIBRATION_ARTIFACT = 'calibration.bin';
 
 const encodeJson = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 export const decodeJson = <T>(bytes: Uint8Array | undefined, name: string): T => {
@@ -39,6 +45,7 @@ export function encodeBundle(models: TrainedModels): Artifacts {
     'user-ids.json': encodeJson(models.userIds),
     ...(models.ncf && { 'ncf.bin': models.ncf.toArtifact() }),
     ...(models.story && { [STORY_ARTIFACT]: models.story }),
+    ...(models.calibration && { [CALIBRATION_ARTIFACT]: models.calibration }),
   };
 }
 
@@ -52,5 +59,7 @@ export function decodeBundle(version: string, artifacts: Artifacts, indexFactory
   if (als) bundle.mf = new MfModel(ImplicitALS.fromArtifact(als), bundle.itemIds, indexFactory);
   const ncf = artifacts['ncf.bin'];
   if (ncf) bundle.ncf = new NcfModel(NeuMF.fromArtifact(ncf), bundle.itemIds, bundle.userIds);
+  const calibration = artifacts[CALIBRATION_ARTIFACT];
+  if (calibration) bundle.calibration = calibrationFromArtifact(calibration);
   return bundle;
 }

@@ -2,7 +2,16 @@ import type { Artifacts, ModelRecord, Store } from '@recsys/core';
 import { exactIndexFactory } from '@recsys/ann';
 import { type AlsOptions, ImplicitALS, type NcfOptions, NeuMF } from '@recsys/models';
 import { type LsaModel, StoryVectorBuilder } from '@recsys/content';
-import { type BlendedSignal, CatalogView, MfModel, NcfModel, type RankingContext, type SignalWeights, StorySignal } from '@recsys/ranking';
+import {
+  applyCalibration,
+  type BlendedSignal,
+  type Calibration,
+  type CalibrationSample,
+  calibrationToArtifact,
+  CatalogView,
+  expectedCalibrationError,
+  fitIsotonic,
+  fitPlatt, MfModel, NcfModel, type RankingContext, type SignalWeights, StorySignal } from '@recsys/ranking';
 import { evaluateRanking, type RankingMetrics } from './evaluate.js';
 import { HYBRID_WEIGHTS } from './experiments.js';
 import { splitHoldout } from './holdout.js';
@@ -106,7 +115,14 @@ export async function trainVersion(
       },
       training_seconds: (performance.now() - started) / 1000,
     },
-    artifacts: encodeBundle({ als, userIds: data.userIds, itemIds: data.itemIds, ncf, story: story?.toArtifact() }),
+    artifacts: encodeBundle({
+      als,
+      userIds: data.userIds,
+      itemIds: data.itemIds,
+      ncf,
+      story: story?.toArtifact(),
+      calibration: holdout.calibration && calibrationToArtifact(holdout.calibration),
+    }),
   };
 }
 
@@ -116,6 +132,7 @@ function ncfModelOptions({ minUsers: _, ...options }: Partial<NcfOptions> & { mi
 
 interface Holdout {
   regularization: number;
+  calibration?: Calibration;
   /** `ndcg_at_10` etc. describe what the primary variant serves; `mf_*` the ALS-only variant. */
   metrics: Record<string, number>;
 }
@@ -142,10 +159,11 @@ async function evaluateOnHoldout(
   };
   const vectors = story && new StoryVectorBuilder(story).build(catalog.items);
   if (vectors) base.story = new StorySignal(catalog, vectors, exactIndexFactory, { themes: story });
-  const evaluate = (collaborativeBlend: BlendedSignal[]) =>
+  const evaluate = (collaborativeBlend: BlendedSignal[], sample?: CalibrationSample & { scores: number[]; labels: number[] }) =>
     evaluateRanking({ ...base, collaborativeBlend }, train.interactions, heldOut, {
       weights: options.weights,
       maxUsers: options.evalUsers,
+      sample,
     });
   const steps = grid.length + (withNcf ? 1 : 0);
 
@@ -159,12 +177,39 @@ async function evaluateOnHoldout(
     if (!best || metrics.ndcg_at_10 > best.metrics.ndcg_at_10) best = { regularization, mf, metrics };
   }
   const mfMetrics = Object.fromEntries(Object.entries(best!.metrics).map(([name, value]) => [`mf_${name}`, value]));
-  if (!withNcf) return { regularization: best!.regularization, metrics: { ...best!.metrics, ...mfMetrics } };
+  // The primary variant's lists, scored again with every shown item labelled: the calibration sample.
+  const sample = { scores: [] as number[], labels: [] as number[] };
+  let metrics: RankingMetrics;
+  if (withNcf) {
+    const ncf = await new NeuMF(ncfModelOptions(options.ncf as { minUsers: number }, options.seed)).fitAsync(train.matrix, {
+      onProgress: (epoch, epochs) => progress((grid.length + epoch / epochs) / steps),
+    });
+    const ncfSignal = new NcfModel(ncf, train.itemIds, train.userIds).bind(catalog);
+    metrics = evaluate(collaborativeBlend(best!.mf.bind(catalog), ncfSignal, options.blend), sample);
+  } else {
+    metrics = evaluate(collaborativeBlend(best!.mf.bind(catalog), undefined, options.blend), sample);
+  }
+  const calibration = fitCalibration(sample);
+  return {
+    regularization: best!.regularization,
+    calibration: calibration.model,
+    metrics: { ...metrics, ...mfMetrics, ...calibration.metrics },
+  };
+}
 
-  const ncf = await new NeuMF(ncfModelOptions(options.ncf as { minUsers: number }, options.seed)).fitAsync(train.matrix, {
-    onProgress: (epoch, epochs) => progress((grid.length + epoch / epochs) / steps),
-  });
-  const ncfSignal = new NcfModel(ncf, train.itemIds, train.userIds).bind(catalog);
-  const metrics = evaluate(collaborativeBlend(best!.mf.bind(catalog), ncfSignal, options.blend));
-  return { regularization: best!.regularization, metrics: { ...metrics, ...mfMetrics } };
+/**
+ * Isotonic regression when the sample is large enough to trust its steps, Platt scaling below
+ * that; the calibration error before and after is recorded with the version.
+ */
+function fitCalibration(sample: { scores: number[]; labels: number[] }): { model?: Calibration; metrics: Record<string, number> } {
+  if (sample.scores.length < 50 || !sample.labels.includes(1)) return { metrics: {} };
+  const model = sample.scores.length >= 200 ? fitIsotonic(sample) : fitPlatt(sample);
+  const calibrated = sample.scores.map((score) => applyCalibration(model, score));
+  return {
+    model,
+    metrics: {
+      calibration_ece_before: expectedCalibrationError(sample.scores, sample.labels),
+      calibration_ece_after: expectedCalibrationError(calibrated, sample.labels),
+    },
+  };
 }

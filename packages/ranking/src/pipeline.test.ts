@@ -101,4 +101,17 @@ describe('rank', () => {
     expect(result.items.every((r) => r.item.languages.includes('en'))).toBe(true);
     expect(new Set(result.items.map((r) => r.item.item_id)).size).toBe(result.items.length);
   });
+
+  it('reports predicted_score through the version\'s calibration, with the interval around it', () => {
+    const calibration = { kind: 'platt' as const, a: 4, b: -3 };
+    const raw = rank(context, fan, { limit: 3, weights }).items;
+    const calibrated = rank({ ...context, calibration }, fan, { limit: 3, weights }).items;
+    expect(calibrated.map((r) => r.item.item_id)).toEqual(raw.map((r) => r.item.item_id));
+    calibrated.forEach((r, i) => {
+      // Platt's convention: P = 1 / (1 + exp(a·score + b)).
+      expect(r.predicted_score).toBeCloseTo(1 / (1 + Math.exp(4 * raw[i]!.predicted_score - 3)), 3);
+      expect(r.confidence_interval[0]).toBeLessThanOrEqual(r.predicted_score);
+      expect(r.confidence_interval[1]).toBeGreaterThanOrEqual(r.predicted_score);
+    });
+  });
 });

@@ -1,4 +1,5 @@
 import type { AlgorithmSource, ContentType, Item } from '@recsys/core';
+import { applyCalibration, type Calibration } from './calibration.js';
 import type { CatalogView } from './catalog-view.js';
 import { evidenceFor, wilsonInterval } from './confidence.js';
 import { diversityCategory, mmrSelect } from './diversity.js';
@@ -51,6 +52,11 @@ export interface RankingContext {
   collaborativeBlend?: readonly BlendedSignal[];
   /** Story similarity; absent until a story model is fitted (or while no title has a vector). */
   story?: StorySignal;
+  /**
+   * Maps the blended score to the probability of a later like, fitted on held-out data when the
+   * version was trained; without it predicted_score is the blended score itself.
+   */
+  calibration?: Calibration;
   /** Epoch milliseconds the story profile decays to; Date.now() by default. */
   now?: number;
 }
@@ -258,7 +264,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
 
   const userEvidence = user.interactions.length;
   const items = picked.map(({ row, scored: s, explore }, index): RankedItem => {
-    const predicted = clamp01(s.total);
+    const predicted = context.calibration ? applyCalibration(context.calibration, clamp01(s.total)) : clamp01(s.total);
     return {
       row,
       item: catalog.items[row]!,
