@@ -11,10 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExactIndex, createVectorIndexFactory, recallAtK } from '@recsys/ann';
-import { CONTENT_TYPES, encodeArtifact, type InteractionEvent, type Item } from '@recsys/core';
+import { CONTENT_TYPES, encodeArtifact, type InteractionEvent, type Item, mulberry32 } from '@recsys/core';
 import { encodeBundle } from '@recsys/engine';
 import { ImplicitALS } from '@recsys/models';
-import { createEmbeddedModelRegistry, createEmbeddedStore } from '@recsys/store';
+import { createEmbeddedModelRegistry, createEmbeddedStore, createRedisModelRegistry, createRedisStore } from '@recsys/store';
+import { startRedisServer } from '@recsys/store/testing';
 import { startServiceProcess } from '../test/support/service-process.js';
 import { ms, runClosedLoop } from './load.js';
 
@@ -29,6 +30,8 @@ const { values } = parseArgs({
     limit: { type: 'string', default: '10' },
     queries: { type: 'string', default: '50' },
     keep: { type: 'boolean', default: false },
+    // Distributed mode: the same data in a redis-server on loopback, served by an API replica.
+    redis: { type: 'boolean', default: false },
   },
 });
 const nItems = Number(values.items);
@@ -41,13 +44,7 @@ const queries = Number(values.queries);
 const DIM = 64;
 
 // Deterministic randomness (mulberry32 + Box-Muller), so two runs measure the same data.
-let seed = 20_261_126;
-const random = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const random = mulberry32(20_261_126);
 const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 
 // Factors around √n taste clusters, like trained embeddings; each user draws their history from
@@ -108,10 +105,11 @@ const historyOf = (u: number): InteractionEvent[] => {
 };
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'recsys-bench-serve-'));
+const redis = values.redis ? await startRedisServer() : undefined;
 const log = (message: string) => console.error(`[bench serve] ${message}`);
 try {
   const t0 = performance.now();
-  const store = createEmbeddedStore({ dataDir });
+  const store = redis ? createRedisStore({ url: redis.url }) : createEmbeddedStore({ dataDir });
   await store.open();
   for (let from = 0; from < nItems; from += 10_000) {
     await store.catalog.upsert(Array.from({ length: Math.min(10_000, nItems - from) }, (_, k) => item(from + k)));
@@ -125,6 +123,8 @@ try {
       batch.push(...events);
     }
     await store.events.append(batch);
+    // The embedded store derives features when it opens; Redis keeps them, written as the API would.
+    if (redis) await store.features.record(batch);
   }
   await store.close();
   log(`catalogue and ${nUsers * eventsPerUser} events written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -138,13 +138,14 @@ try {
     arrays: { user_factors: userFactors, item_factors: itemFactors },
   });
   const als = ImplicitALS.fromArtifact(alsBytes);
-  const registry = createEmbeddedModelRegistry({ dir: path.join(dataDir, 'models') });
+  const registry = redis ? createRedisModelRegistry({ url: redis.url }) : createEmbeddedModelRegistry({ dir: path.join(dataDir, 'models') });
   const version = 'bench-synthetic-als';
   await registry.save(
     { version, created_at: stamp, components: ['popularity', 'als'], metrics: { users: nUsers, items: nItems }, training_seconds: 0 },
     encodeBundle({ als, itemIds, userIds: Array.from({ length: nUsers }, (_, u) => `u${u}`) }),
   );
   await registry.activate(version);
+  if ('close' in registry) await registry.close();
 
   // ANN as the service builds it, against exact search, on folded-in users (what serving queries).
   const factory = createVectorIndexFactory({ logger: { warn: (obj, msg) => log(`${msg} ${JSON.stringify(obj)}`) } });
@@ -166,8 +167,15 @@ try {
 
   const tStart = performance.now();
   const service = await startServiceProcess(
-    { RECSYS_DATA_DIR: dataDir, RECSYS_DEMO: '0', LOG_LEVEL: 'warn', RECSYS_RATE_LIMIT_PER_MINUTE: '10000000', RECSYS_RETRAIN_INTERVAL_MINUTES: '0' },
+    {
+      ...(redis ? { REDIS_URL: redis.url } : { RECSYS_DATA_DIR: dataDir }),
+      RECSYS_DEMO: '0',
+      LOG_LEVEL: 'warn',
+      RECSYS_RATE_LIMIT_PER_MINUTE: '10000000',
+      RECSYS_RETRAIN_INTERVAL_MINUTES: '0',
+    },
     600_000,
+    redis ? '/readyz' : '/healthz',
   );
   const pid = service.child.pid!;
   const status = async () => {
@@ -207,9 +215,9 @@ try {
     peakRss = Math.max(peakRss, end.rss);
 
     const size = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
-    console.log(`### ${size(nItems)} items / ${size(nUsers)} users\n`);
+    console.log(`### ${size(nItems)} items / ${size(nUsers)} users, ${redis ? 'distributed mode (Redis)' : 'embedded mode'}\n`);
     console.log(
-      `Command: \`pnpm bench serve --items ${nItems} --users ${nUsers} --events ${eventsPerUser} --seconds ${seconds} --warmup ${values.warmup} --concurrency ${values.concurrency}\`\n`,
+      `Command: \`pnpm bench serve --items ${nItems} --users ${nUsers} --events ${eventsPerUser} --seconds ${seconds} --warmup ${values.warmup} --concurrency ${values.concurrency}${redis ? ' --redis' : ''}\`\n`,
     );
     console.log('| items | users | events | clients | p50 | p95 | p99 | max | req/s | requests | errors | RSS idle / peak / VmHWM (MB) | ANN | build s | recall@1000 | ready s |');
     console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|');
@@ -222,6 +230,7 @@ try {
     await service.stop('SIGTERM');
   }
 } finally {
+  await redis?.stop();
   if (values.keep) log(`data directory kept: ${dataDir}`);
   else await rm(dataDir, { recursive: true, force: true });
 }

@@ -31,6 +31,9 @@ export interface ServingStateOptions {
 export class ServingStateCache {
   private state: Promise<ServingState> | undefined;
   private stateBuiltAt = 0;
+  /** Bumped by every local change: a background rebuild started before it is dropped. */
+  private generation = 0;
+  private refreshing = false;
   /** The last state built successfully: served, marked degraded, while the store cannot be read. */
   lastGood: ServingState | undefined;
   private bundle: ModelBundle | undefined;
@@ -49,21 +52,46 @@ export class ServingStateCache {
 
   setBundle(bundle: ModelBundle): void {
     this.bundle = bundle;
-    this.state = undefined;
+    this.invalidate();
   }
 
   catalogChanged(): void {
-    this.state = undefined;
+    this.invalidate();
   }
 
   eventsRecorded(count: number): void {
     this.eventsSincePopularity += count;
   }
 
+  /**
+   * The current state. A change made through this process rebuilds it before the next answer; a
+   * state that is merely old (other processes may have written the store) keeps serving while its
+   * successor builds in the background, so no request waits for a periodic rebuild.
+   */
   current(): Promise<ServingState> {
-    if (this.state && this.now() - this.stateBuiltAt <= this.options.servingStateMaxAgeMs) {
-      return this.state.then((state) => this.refreshPopularity(state));
+    if (!this.state) {
+      this.state = this.build();
+      return this.state;
     }
+    if (this.now() - this.stateBuiltAt > this.options.servingStateMaxAgeMs && !this.refreshing) {
+      const generation = this.generation;
+      this.refreshing = true;
+      this.build().then(
+        (state) => {
+          if (generation === this.generation) this.state = Promise.resolve(state);
+        },
+        () => undefined, // keep serving the old state; the next request past the age tries again
+      ).finally(() => (this.refreshing = false));
+    }
+    return this.state.then((state) => this.refreshPopularity(state));
+  }
+
+  private invalidate(): void {
+    this.generation++;
+    this.state = undefined;
+  }
+
+  private build(): Promise<ServingState> {
     const bundle = this.bundle;
     this.stateBuiltAt = this.now();
     this.eventsSincePopularity = 0;
@@ -86,7 +114,6 @@ export class ServingStateCache {
         if (this.state === next) this.state = undefined;
       },
     );
-    this.state = next;
     return next;
   }
 
