@@ -4,10 +4,9 @@ import {
   decodeFactorArtifact,
   encodeFactorArtifact,
   f32Array,
-  factorRow,
+  FactorModel,
   requireCount,
   requirePositiveInt,
-  scoreFactors,
 } from './factor-model.js';
 import type { InteractionMatrix } from './interaction-matrix.js';
 import { mulberry32 } from './random.js';
@@ -62,36 +61,14 @@ const ARTIFACT_FORMAT = 1;
  * Each half-sweep uses the conjugate-gradient solver of Takács, Pilászy & Tikk (2011) with the
  * YᵀY trick, so a row costs O(nnz·k + k²) per CG step instead of a k³ solve.
  */
-export class ImplicitALS {
-  readonly options: Readonly<AlsOptions>;
-  private users: Float32Array = new Float32Array(0);
-  private items: Float32Array = new Float32Array(0);
-  private nU = 0;
-  private nI = 0;
+export class ImplicitALS extends FactorModel<AlsOptions> {
   /** YᵀY + λI for the current item factors, built on first use by foldIn. */
   private gram: Float64Array | undefined;
 
   constructor(options: Partial<AlsOptions> = {}) {
-    this.options = checkOptions({ ...DEFAULT_ALS_OPTIONS, ...options });
+    super(checkOptions({ ...DEFAULT_ALS_OPTIONS, ...options }));
   }
 
-  get factors(): number {
-    return this.options.factors;
-  }
-  get nUsers(): number {
-    return this.nU;
-  }
-  get nItems(): number {
-    return this.nI;
-  }
-  /** nUsers × factors, row-major. */
-  get userFactors(): Float32Array {
-    return this.users;
-  }
-  /** nItems × factors, row-major. */
-  get itemFactors(): Float32Array {
-    return this.items;
-  }
 
   /** Trains from scratch on a users × items matrix of signed preferences. */
   fit(matrix: InteractionMatrix, onProgress?: (iteration: number, iterations: number) => void): this {
@@ -128,10 +105,6 @@ export class ImplicitALS {
     }
   }
 
-  /** The trained vector of user `u` (a view into userFactors). */
-  userVector(u: number): Float32Array {
-    return factorRow(this.users, this.factors, u, this.nU);
-  }
 
   /**
    * The user vector for a history the model did not train on: the exact least-squares solution
@@ -206,10 +179,6 @@ export class ImplicitALS {
     return this;
   }
 
-  /** Dot product of `userVector` with every item's factors (into `out` when given). */
-  scoreItems(userVector: Float32Array, out = new Float32Array(this.nI)): Float32Array {
-    return scoreFactors(userVector, this.items, this.factors, this.nI, out);
-  }
 
   /** Serialises the factors (kind "als", format 1): meta {nUsers, nItems, options}, arrays user_factors and item_factors (f32, row-major). */
   toArtifact(): Uint8Array {

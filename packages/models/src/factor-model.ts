@@ -69,3 +69,45 @@ export function f32Array(array: unknown, length: number | undefined, kind: strin
   if (!(array instanceof Float32Array) || (length !== undefined && array.length !== length)) throw new RangeError(`${kind} artifact: bad ${name}`);
   return array;
 }
+
+/**
+ * What every latent-factor model (ALS, PureSVD, NMF) holds and serves the same way: user and item
+ * factor matrices (row-major, `factors` columns), a user's trained row, and scores against every
+ * item. Subclasses train the factors and fold new users in.
+ */
+export abstract class FactorModel<O extends { factors: number }> {
+  protected users: Float32Array = new Float32Array(0);
+  protected items: Float32Array = new Float32Array(0);
+  protected nU = 0;
+  protected nI = 0;
+
+  constructor(readonly options: Readonly<O>) {}
+
+  get factors(): number {
+    return this.options.factors;
+  }
+  get nUsers(): number {
+    return this.nU;
+  }
+  get nItems(): number {
+    return this.nI;
+  }
+  /** nUsers × factors, row-major. */
+  get userFactors(): Float32Array {
+    return this.users;
+  }
+  /** nItems × factors, row-major. */
+  get itemFactors(): Float32Array {
+    return this.items;
+  }
+
+  /** The trained vector of user `u` (a view into userFactors). */
+  userVector(u: number): Float32Array {
+    return factorRow(this.users, this.factors, u, this.nU);
+  }
+
+  /** Dot product of `userVector` with every item's factors (into `out` when given). */
+  scoreItems(userVector: Float32Array, out = new Float32Array(this.nI)): Float32Array {
+    return scoreFactors(userVector, this.items, this.factors, this.nI, out);
+  }
+}

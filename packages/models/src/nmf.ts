@@ -4,11 +4,10 @@ import {
   decodeFactorArtifact,
   encodeFactorArtifact,
   f32Array,
-  factorRow,
+  FactorModel,
   isPositiveInt,
   requireCount,
   requirePositiveInt,
-  scoreFactors,
 } from './factor-model.js';
 import type { InteractionMatrix } from './interaction-matrix.js';
 import { mulberry32 } from './random.js';
@@ -50,35 +49,13 @@ const TINY = 1e-12;
  * new user's vector is a cheap non-negative fit against fixed item parts: a cold-start and
  * fallback model. Each update costs O(nnz·k + (users + items)·k²).
  */
-export class NMF {
-  readonly options: Readonly<NmfOptions>;
-  private users: Float32Array = new Float32Array(0);
-  private items: Float32Array = new Float32Array(0);
-  private nU = 0;
-  private nI = 0;
+export class NMF extends FactorModel<NmfOptions> {
   private itemGram: Float64Array | undefined;
 
   constructor(options: Partial<NmfOptions> = {}) {
-    this.options = checkOptions({ ...DEFAULT_NMF_OPTIONS, ...options });
+    super(checkOptions({ ...DEFAULT_NMF_OPTIONS, ...options }));
   }
 
-  get factors(): number {
-    return this.options.factors;
-  }
-  get nUsers(): number {
-    return this.nU;
-  }
-  get nItems(): number {
-    return this.nI;
-  }
-  /** nUsers × factors, row-major, non-negative. */
-  get userFactors(): Float32Array {
-    return this.users;
-  }
-  /** nItems × factors, row-major, non-negative. */
-  get itemFactors(): Float32Array {
-    return this.items;
-  }
 
   fit(matrix: InteractionMatrix, onProgress?: (iteration: number, iterations: number) => void): this {
     const { factors: k, iterations, seed } = this.options;
@@ -102,9 +79,6 @@ export class NMF {
     return this;
   }
 
-  userVector(u: number): Float32Array {
-    return factorRow(this.users, this.factors, u, this.nU);
-  }
 
   /**
    * The non-negative user vector for a history against the fixed item factors: the same
@@ -138,9 +112,6 @@ export class NMF {
     return Float32Array.from(w);
   }
 
-  scoreItems(userVector: Float32Array, out = new Float32Array(this.nI)): Float32Array {
-    return scoreFactors(userVector, this.items, this.factors, this.nI, out);
-  }
 
   /** Serialises the factors (kind "nmf", format 1): arrays user_factors and item_factors (f32, row-major). */
   toArtifact(): Uint8Array {

@@ -4,9 +4,8 @@ import {
   decodeFactorArtifact,
   encodeFactorArtifact,
   f32Array,
-  factorRow,
+  FactorModel,
   requirePositiveInt,
-  scoreFactors,
 } from './factor-model.js';
 import { InteractionMatrix } from './interaction-matrix.js';
 import { randomizedSvd } from './randomized-svd.js';
@@ -45,35 +44,16 @@ const ARTIFACT_FORMAT = 1;
  * projected on the item factors, r V (= their row of U Σ for a training user), so folding in any
  * history is one sparse product: the cold-start and fallback model that needs no solve at all.
  */
-export class PureSVD {
-  readonly options: Readonly<SvdOptions>;
-  private users: Float32Array = new Float32Array(0);
-  private items: Float32Array = new Float32Array(0);
+export class PureSVD extends FactorModel<SvdOptions> {
   private singular: Float32Array = new Float32Array(0);
-  private nU = 0;
-  private nI = 0;
 
   constructor(options: Partial<SvdOptions> = {}) {
-    this.options = checkOptions({ ...DEFAULT_SVD_OPTIONS, ...options });
+    super(checkOptions({ ...DEFAULT_SVD_OPTIONS, ...options }));
   }
 
   /** Components actually kept: min(factors, users, items). */
-  get factors(): number {
+  override get factors(): number {
     return this.singular.length || this.options.factors;
-  }
-  get nUsers(): number {
-    return this.nU;
-  }
-  get nItems(): number {
-    return this.nI;
-  }
-  /** nUsers × factors, row-major: U Σ. */
-  get userFactors(): Float32Array {
-    return this.users;
-  }
-  /** nItems × factors, row-major: V (orthonormal columns). */
-  get itemFactors(): Float32Array {
-    return this.items;
   }
   get singularValues(): Float32Array {
     return this.singular;
@@ -93,9 +73,6 @@ export class PureSVD {
     return this;
   }
 
-  userVector(u: number): Float32Array {
-    return factorRow(this.users, this.factors, u, this.nU);
-  }
 
   /** The projection r V of a history: for a training user with the same history, their U Σ row. */
   foldIn(itemIndices: ArrayLike<number>, preferences: ArrayLike<number>): Float32Array {
@@ -112,9 +89,6 @@ export class PureSVD {
     return out;
   }
 
-  scoreItems(userVector: Float32Array, out = new Float32Array(this.nI)): Float32Array {
-    return scoreFactors(userVector, this.items, this.factors, this.nI, out);
-  }
 
   /** Serialises the factors (kind "svd", format 1): user_factors (U Σ), item_factors (V), singular_values. */
   toArtifact(): Uint8Array {
