@@ -7,6 +7,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCHMARKS: Record<string, { script: string; what: string }> = {
   ingest: { script: 'apps/api/bench/ingest.ts', what: 'events/s through POST /v1/events into Redis (distributed mode)' },
   serve: { script: 'apps/api/bench/serve.ts', what: 'recommendation latency, throughput and RSS of the service on a synthetic catalogue' },
+  learning: { script: 'apps/api/bench/learning.ts', what: 'bandit, A/B experiments and online learning, simulated users over HTTP' },
+  context: { script: 'apps/api/bench/context.ts', what: 'context signals: ML-100k time-ordered split and a planted-effect simulator over HTTP' },
+  reliability: { script: 'apps/api/bench/reliability.ts', what: 'cold start, fuzzing, fault injection, soak and erasure checks (--part <name>)' },
 };
 
 const [name, ...args] = process.argv.slice(2);
