@@ -7,6 +7,7 @@ export * from './filters.js';
 export * from './diversity.js';
 export * from './confidence.js';
 export * from './preference-match.js';
+export * from './context-signal.js';
 export * from './pipeline.js';
 export * from './story-signal.js';
 export * from './ncf-signal.js';

@@ -2,6 +2,7 @@ import type { AlgorithmSource, ContentType, Item } from '@recsys/core';
 import { applyCalibration, type Calibration } from './calibration.js';
 import type { CatalogView } from './catalog-view.js';
 import { evidenceFor, wilsonInterval } from './confidence.js';
+import { type ContextSignal, contextWeights } from './context-signal.js';
 import { diversityCategory, mmrSelect } from './diversity.js';
 import { createRowFilter } from './filters.js';
 import { matchPreferences, preparePreferences, type PreparedPreferences } from './preference-match.js';
@@ -15,6 +16,8 @@ export interface SignalWeights {
   trending: number;
   /** Story match with what the user watched (see StorySignal); absent counts as 0. */
   story?: number;
+  /** Weights of context signals by name (see ContextSignal); absent names use the signal's default. */
+  context?: Readonly<Record<string, number>>;
 }
 
 /** Cold users have no collaborative vector: stated preferences and popularity carry the list. */
@@ -59,6 +62,8 @@ export interface RankingContext {
   calibration?: Calibration;
   /** Epoch milliseconds the story profile decays to; Date.now() by default. */
   now?: number;
+  /** Signals of this request's context, added to the hybrid score as weighted boosts. */
+  contextSignals?: readonly ContextSignal[];
 }
 
 export interface RankOptions {
@@ -107,6 +112,8 @@ interface Scored {
   story: number;
   /** Each blend member's part of contributions.collaborative (0 when it did not score the row). */
   memberContributions: Float64Array;
+  /** Each context signal's weighted boost, in the order of RankingContext.contextSignals. */
+  contextContributions: Float64Array;
   preference?: ReturnType<typeof matchPreferences>;
 }
 
@@ -121,6 +128,8 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   const { catalog, popularity } = context;
   const limit = Math.max(0, Math.floor(options.limit));
   const blend = blendOf(context);
+  const contextSignals = context.contextSignals ?? [];
+  const boostWeights = contextWeights(contextSignals, options.weights.context);
 
   const blocked = new Set<number>();
   const liked: number[] = [];
@@ -133,6 +142,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
     if (interaction.preference > 0) liked.push(row);
     if (interaction.preference > 0 && interaction.consumed) watched.push(row);
   }
+  for (const signal of contextSignals) for (const row of signal.unblockedRows?.() ?? []) blocked.delete(row);
   for (const id of options.excludeItemIds ?? []) {
     const row = catalog.rowOf(id);
     if (row !== undefined) blocked.add(row);
@@ -176,6 +186,9 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
     if (story) add(story.signal.candidates(story.profile, 200));
     add(popularity.byPopularity, 200);
     add(popularity.byTrending, 100);
+    contextSignals.forEach((signal, k) => {
+      if (boostWeights[k]! > 0 && signal.candidates) add(signal.candidates(100));
+    });
     // Filters can empty the pools (a rare language, say): walk the popularity order for more.
     for (let i = 0; i < popularity.byPopularity.length && candidates.size < wanted; i++) {
       const row = popularity.byPopularity[i]!;
@@ -187,7 +200,18 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   // memberScores[m][i]: member m's score of rows[i] (undefined when m could not place the user).
   const memberScores = blend.map((member, m) => (vectors[m] ? member.signal.score(vectors[m], rows) : undefined));
   const storyScores = story?.signal.score(story.profile, rows);
-  const scoreRow = (row: number, scores: readonly (ArrayLike<number> | undefined)[], i: number, storyScore: number): Scored => {
+  const contextScores = contextSignals.map((signal, k) => (boostWeights[k]! > 0 ? signal.score(rows) : undefined));
+  const boostOf = (i: number, k: number): number => {
+    const s = contextScores[k]?.[i];
+    return s === undefined || !(s > 0) ? 0 : boostWeights[k]! * Math.min(1, s);
+  };
+  const scoreRow = (
+    row: number,
+    scores: readonly (ArrayLike<number> | undefined)[],
+    i: number,
+    storyScore: number,
+    boosts: (k: number) => number = (k) => boostOf(i, k),
+  ): Scored => {
     // Weighted mean over the members that scored the row (one member: its score as it is).
     const memberContributions = new Float64Array(blend.length);
     let weighted = 0;
@@ -211,9 +235,11 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
       preference: preference ? (weights.preference * preference.score) / weightSum : 0,
       story: Number.isNaN(storyScore) ? 0 : (weights.story * storyScore) / weightSum,
     };
-    const total =
+    const contextContributions = Float64Array.from(contextSignals, (_signal, k) => boosts(k));
+    let total =
       contributions.collaborative + contributions.popularity + contributions.trending + contributions.preference + contributions.story;
-    return { total, contributions, collaborative: collab, story: storyScore, memberContributions, preference };
+    for (const boost of contextContributions) total += boost;
+    return { total, contributions, collaborative: collab, story: storyScore, memberContributions, contextContributions, preference };
   };
   // Only the total orders the candidates: it is computed without allocating (same arithmetic as
   // scoreRow), and the full breakdown is built for the shortlist alone.
@@ -228,7 +254,10 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
     }
     const collab = weightTotal > 0 ? weighted / weightTotal : NaN;
     const preference = prefs ? matchPreferences(catalog, row, prefs) : undefined;
+    let boost = 0;
+    for (let k = 0; k < contextSignals.length; k++) boost += boostOf(i, k);
     return (
+      boost +
       (Number.isNaN(collab) ? 0 : (weights.collaborative * collab) / weightSum) +
       (weights.popularity * popularity.popularity[row]!) / weightSum +
       (weights.trending * popularity.trending[row]!) / weightSum +
@@ -258,6 +287,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
         blend.map((member, m) => (vectors[m] ? member.signal.score(vectors[m], [row]) : undefined)),
         0,
         story ? story.signal.score(story.profile, [row])[0]! : NaN,
+        (k) => (boostWeights[k]! > 0 ? boostWeights[k]! * Math.min(1, Math.max(0, contextSignals[k]!.score(Int32Array.of(row))[0]!)) : 0),
       );
     exploreInto(picked, catalog, passes, options.random ?? Math.random, scoreOne, limit);
   }
@@ -276,7 +306,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
       explanation_reasons: explore
         ? ['explore: outside your usual picks']
         : explain(s, row, context, blend, liked, prefs, story && { ...story, watched }),
-      algorithm_source: explore ? 'random_explore' : sourceOf(s, blend, vector),
+      algorithm_source: explore ? 'random_explore' : sourceOf(s, blend, vector, contextSignals),
       diversity_category: diversityCategory(catalog, row, popularity.popularityRank[row]!),
     };
   });
@@ -343,7 +373,18 @@ function membersByContribution(s: Scored): number[] {
   return members.sort((a, b) => s.memberContributions[b]! - s.memberContributions[a]! || a - b);
 }
 
-function sourceOf(s: Scored, blend: readonly BlendedSignal[], warm: boolean): AlgorithmSource {
+function sourceOf(s: Scored, blend: readonly BlendedSignal[], warm: boolean, contextSignals: readonly ContextSignal[]): AlgorithmSource {
+  // A context signal with a source of its own names the item when it outweighs every model signal.
+  const strongestBase = s.contributions[strongest(s)];
+  let contextual: AlgorithmSource | undefined;
+  let contextualBoost = strongestBase;
+  contextSignals.forEach((signal, k) => {
+    if (signal.source && s.contextContributions[k]! > contextualBoost) {
+      contextual = signal.source;
+      contextualBoost = s.contextContributions[k]!;
+    }
+  });
+  if (contextual) return contextual;
   switch (strongest(s)) {
     case 'collaborative':
       return blend[membersByContribution(s)[0] ?? 0]!.source;
@@ -374,6 +415,18 @@ function explain(
     .sort((a, b) => s.contributions[b] - s.contributions[a]);
   const top = names[0];
   const reasons: string[] = [];
+  const contextSignals = context.contextSignals ?? [];
+  // Context reasons come first when they outweigh the strongest model signal, after it otherwise.
+  const contextReasons = (strongerThan: number, atMost: number) =>
+    contextSignals.forEach((signal, k) => {
+      const boost = s.contextContributions[k]!;
+      if (boost > strongerThan && boost <= atMost && boost >= s.total / 6) {
+        const reason = signal.reason(row, boost);
+        if (reason) reasons.push(reason);
+      }
+    });
+  const topContribution = top ? s.contributions[top] : 0;
+  contextReasons(topContribution, Number.POSITIVE_INFINITY);
   for (const name of names) {
     if (name !== top && s.contributions[name] < s.total / 6) continue;
     switch (name) {
@@ -413,6 +466,7 @@ function explain(
       }
     }
   }
+  contextReasons(0, topContribution);
   return reasons;
 }
 
