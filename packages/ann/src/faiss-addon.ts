@@ -1,5 +1,5 @@
 // Loads the faiss addon that native/build.mjs compiles at install time (faiss-node's binding with
-// our patch: setParameter and setThreads). Loading is attempted once per path; a missing or broken
+// our patch: setParameter, setThreads and searchInto). Loading is attempted once per path; a missing or broken
 // addon is reported, not thrown, so callers can fall back to exact search.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,6 +18,11 @@ export interface FaissNativeIndex {
   train(x: number[]): void;
   /** Blocks the event loop; throws when k > ntotal. Missing results are padded with label -1. */
   search(x: number[], k: number): { distances: number[]; labels: number[] };
+  /**
+   * One query into caller-owned arrays, best first; returns how many results were written (IVF may
+   * find fewer than k). Flat and IVF-Flat inner-product indexes use the addon's SIMD kernel.
+   */
+  searchInto(query: Float32Array, k: number, labels: Int32Array, distances: Float32Array): number;
   toBuffer(): Buffer;
   /** efSearch (HNSW) or nprobe (IVF), via faiss::ParameterSpace; throws for an unknown name. */
   setParameter(name: string, value: number): void;
@@ -48,8 +53,13 @@ export function loadFaissAddon(path: string = DEFAULT_FAISS_ADDON_PATH): FaissAd
     if (!existsSync(path)) throw new Error(`faiss addon not built (${path} is missing; see packages/ann/native/build.mjs)`);
     const addon = createRequire(import.meta.url)(path) as Partial<FaissAddon>;
     const index = addon.Index as Partial<FaissAddon['Index']> | undefined;
-    if (typeof addon.setThreads !== 'function' || typeof index?.fromFactory !== 'function' || typeof index.fromBuffer !== 'function') {
-      throw new Error(`${path} is not the patched faiss addon (setThreads/fromFactory/fromBuffer missing)`);
+    if (
+      typeof addon.setThreads !== 'function' ||
+      typeof index?.fromFactory !== 'function' ||
+      typeof index.fromBuffer !== 'function' ||
+      typeof (index as { prototype?: Partial<FaissNativeIndex> }).prototype?.searchInto !== 'function'
+    ) {
+      throw new Error(`${path} is not the patched faiss addon (setThreads/fromFactory/fromBuffer/searchInto missing)`);
     }
     result = { ok: true, addon: addon as FaissAddon, path };
   } catch (error) {

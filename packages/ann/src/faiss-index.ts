@@ -117,7 +117,6 @@ const MIN_EF_SEARCH = 64;
 const IVF_TRAIN_PER_CELL = 64;
 
 export class FaissIndex implements VectorIndex {
-  private readonly queryScratch: number[];
   private currentEf = -1;
 
   private constructor(
@@ -125,9 +124,7 @@ export class FaissIndex implements VectorIndex {
     private readonly native: FaissNativeIndex,
     private readonly meta: FaissIndexInfo,
     private readonly searchThreads: number,
-  ) {
-    this.queryScratch = new Array<number>(meta.dim).fill(0);
-  }
+  ) {}
 
   get dim(): number {
     return this.meta.dim;
@@ -208,19 +205,13 @@ export class FaissIndex implements VectorIndex {
     const kk = Math.min(Math.max(0, Math.floor(k)), this.meta.size);
     if (kk === 0) return { rows: new Int32Array(0), scores: new Float32Array(0) };
     if (this.meta.efSearch !== undefined) this.setEf(this.efFor(kk));
-    const q = this.queryScratch;
-    for (let d = 0; d < q.length; d++) q[d] = query[d]!;
     this.addon.setThreads(this.searchThreads);
-    const { labels, distances } = this.native.search(q, kk);
-    // IVF may find fewer than k when the probed cells hold fewer vectors; faiss pads with -1.
-    let found = labels.length;
-    while (found > 0 && labels[found - 1]! < 0) found--;
-    const rows = new Int32Array(found);
-    const scores = new Float32Array(found);
-    for (let i = 0; i < found; i++) {
-      rows[i] = labels[i]!;
-      scores[i] = distances[i]!;
-    }
+    // Flat and IVF answer through the addon's SIMD path, straight into typed arrays.
+    const rows = new Int32Array(kk);
+    const scores = new Float32Array(kk);
+    const found = this.native.searchInto(query, kk, rows, scores);
+    // IVF may find fewer than k when the probed cells hold fewer vectors.
+    if (found < kk) return { rows: rows.slice(0, found), scores: scores.slice(0, found) };
     return { rows, scores };
   }
 
