@@ -17,7 +17,7 @@ import { ImplicitALS } from '@recsys/models';
 import { createEmbeddedModelRegistry, createEmbeddedStore, createRedisModelRegistry, createRedisStore } from '@recsys/store';
 import { startRedisServer } from '@recsys/store/testing';
 import { startServiceProcess } from '../test/support/service-process.js';
-import { ms, runClosedLoop } from './load.js';
+import { keepAliveClient, ms, runClosedLoop } from './load.js';
 
 const { values } = parseArgs({
   options: {
@@ -195,6 +195,7 @@ try {
     let peakRss = idle.rss;
     const sampler = setInterval(() => void status().then((s) => (peakRss = Math.max(peakRss, s.rss)), () => {}), 500);
     const results = [];
+    const client = keepAliveClient(service.baseUrl, Math.max(...concurrencies));
     const phases: [number, number][] = [[-1, concurrencies[0]!], ...concurrencies.entries()];
     for (const [phase, concurrency] of phases) {
       const result = await runClosedLoop({
@@ -203,14 +204,15 @@ try {
         maxRequests: 2_000_000,
         async send() {
           const user = Math.floor(random() * nUsers);
-          const response = await fetch(`${service.baseUrl}/v1/users/u${user}/recommendations?limit=${limit}`);
-          const body = (await response.json()) as { items?: unknown[] };
+          const response = await client.get(`/v1/users/u${user}/recommendations?limit=${limit}`);
+          const body = JSON.parse(response.body) as { items?: unknown[] };
           return response.status === 200 && body.items?.length === limit;
         },
       });
       if (phase >= 0) results.push({ concurrency, result });
     }
     clearInterval(sampler);
+    client.close();
     const end = await status();
     peakRss = Math.max(peakRss, end.rss);
 
