@@ -150,4 +150,20 @@ static long fastSearch(const faiss::Index *index, const float *q, size_t k, int3
   return -1;
 }
 
+// One query: the SIMD path when it applies, faiss's own search otherwise. Returns the number of
+// results written (IVF may find fewer than k).
+static size_t searchOne(const faiss::Index *index, const float *q, size_t k, int32_t *labels, float *distances) {
+  const long fast = fastSearch(index, q, k, labels, distances);
+  if (fast >= 0) return size_t(fast);
+  std::vector<faiss::idx_t> I(k);
+  std::vector<float> D(k);
+  index->search(1, q, faiss::idx_t(k), D.data(), I.data());
+  size_t written = 0;
+  for (; written < k && I[written] >= 0; written++) {
+    labels[written] = int32_t(I[written]);
+    distances[written] = D[written];
+  }
+  return written;
+}
+
 }  // namespace recsys

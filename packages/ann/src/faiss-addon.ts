@@ -1,5 +1,5 @@
 // Loads the faiss addon that native/build.mjs compiles at install time (faiss-node's binding with
-// our patch: setParameter, setThreads and searchInto). Loading is attempted once per path; a missing or broken
+// our patch: setParameter, setThreads, searchInto and searchAsync). Loading is attempted once per path; a missing or broken
 // addon is reported, not thrown, so callers can fall back to exact search.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,6 +23,8 @@ export interface FaissNativeIndex {
    * find fewer than k). Flat and IVF-Flat inner-product indexes use the addon's SIMD kernel.
    */
   searchInto(query: Float32Array, k: number, labels: Int32Array, distances: Float32Array): number;
+  /** searchInto on the libuv thread pool; resolves to the results found. */
+  searchAsync(query: Float32Array, k: number): Promise<{ labels: Int32Array; distances: Float32Array }>;
   toBuffer(): Buffer;
   /** efSearch (HNSW) or nprobe (IVF), via faiss::ParameterSpace; throws for an unknown name. */
   setParameter(name: string, value: number): void;
@@ -57,9 +59,9 @@ export function loadFaissAddon(path: string = DEFAULT_FAISS_ADDON_PATH): FaissAd
       typeof addon.setThreads !== 'function' ||
       typeof index?.fromFactory !== 'function' ||
       typeof index.fromBuffer !== 'function' ||
-      typeof (index as { prototype?: Partial<FaissNativeIndex> }).prototype?.searchInto !== 'function'
+      typeof (index as { prototype?: Partial<FaissNativeIndex> }).prototype?.searchAsync !== 'function'
     ) {
-      throw new Error(`${path} is not the patched faiss addon (setThreads/fromFactory/fromBuffer/searchInto missing)`);
+      throw new Error(`${path} is not the patched faiss addon (setThreads/fromFactory/fromBuffer/searchAsync missing)`);
     }
     result = { ok: true, addon: addon as FaissAddon, path };
   } catch (error) {

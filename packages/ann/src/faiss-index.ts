@@ -3,7 +3,7 @@
 // catalogue size, see chooseFaissIndexKind. Search-time effort (efSearch for HNSW, nprobe for IVF)
 // is calibrated at build time: the smallest setting whose recall@k against exact search, on sample
 // queries, reaches the target (0.95 at k = 1000 by default) with a margin for sampling error.
-// Building and searching are synchronous and block the event loop.
+// Building blocks the event loop; searchAsync runs a query on the libuv thread pool.
 import { availableParallelism } from 'node:os';
 import { mulberry32, type SearchResult, type VectorIndex } from '@recsys/core';
 import { ExactIndex } from './exact-index.js';
@@ -200,12 +200,8 @@ export class FaissIndex implements VectorIndex {
   }
 
   search(query: Float32Array, k: number): SearchResult {
-    if (query.length !== this.meta.dim) throw new RangeError(`query has dim ${query.length}, index has ${this.meta.dim}`);
-    // The binding throws for k > ntotal (and faiss for k < 1).
-    const kk = Math.min(Math.max(0, Math.floor(k)), this.meta.size);
+    const kk = this.prepare(query, k);
     if (kk === 0) return { rows: new Int32Array(0), scores: new Float32Array(0) };
-    if (this.meta.efSearch !== undefined) this.setEf(this.efFor(kk));
-    this.addon.setThreads(this.searchThreads);
     // Flat and IVF answer through the addon's SIMD path, straight into typed arrays.
     const rows = new Int32Array(kk);
     const scores = new Float32Array(kk);
@@ -213,6 +209,23 @@ export class FaissIndex implements VectorIndex {
     // IVF may find fewer than k when the probed cells hold fewer vectors.
     if (found < kk) return { rows: rows.slice(0, found), scores: scores.slice(0, found) };
     return { rows, scores };
+  }
+
+  async searchAsync(query: Float32Array, k: number): Promise<SearchResult> {
+    const kk = this.prepare(query, k);
+    if (kk === 0) return { rows: new Int32Array(0), scores: new Float32Array(0) };
+    const { labels, distances } = await this.native.searchAsync(query, kk);
+    return { rows: labels, scores: distances };
+  }
+
+  /** Checks the query, sets the search effort for k and returns k capped at the index size. */
+  private prepare(query: Float32Array, k: number): number {
+    if (query.length !== this.meta.dim) throw new RangeError(`query has dim ${query.length}, index has ${this.meta.dim}`);
+    // The binding throws for k > ntotal (and faiss for k < 1).
+    const kk = Math.min(Math.max(0, Math.floor(k)), this.meta.size);
+    if (kk > 0 && this.meta.efSearch !== undefined) this.setEf(this.efFor(kk));
+    this.addon.setThreads(this.searchThreads);
+    return kk;
   }
 
   /** efSearch for a query of k results: the calibrated beam scaled to k, never below k. */

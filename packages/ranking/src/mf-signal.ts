@@ -1,4 +1,4 @@
-import { topK, type VectorIndex, type VectorIndexFactory } from '@recsys/core';
+import { type SearchResult, topK, type UserItemFeature, type VectorIndex, type VectorIndexFactory } from '@recsys/core';
 import type { ImplicitALS } from '@recsys/models';
 import type { CatalogView } from './catalog-view.js';
 import { ItemRows } from './item-rows.js';
@@ -58,6 +58,10 @@ export class MfSignal implements CollaborativeSignal {
   private searchedStamp: Int32Array | undefined;
   private stamp = 0;
   private searchedVector: Float32Array | undefined;
+  /** ANN results searched ahead of rank() (prefetchCandidates), by the vector searched. */
+  private readonly prefetched = new WeakMap<Float32Array, { k: number; result: SearchResult }>();
+  /** Fold-ins by history: the engine's prefetch and rank() ask for the same user's vector. */
+  private readonly folded = new WeakMap<readonly UserItemFeature[], Float32Array | null>();
 
   constructor(
     private readonly model: MfModel,
@@ -67,15 +71,32 @@ export class MfSignal implements CollaborativeSignal {
   }
 
   userVector(user: UserState): Float32Array | undefined {
+    const known = this.folded.get(user.interactions);
+    if (known !== undefined) return known ?? undefined;
     const { items, preferences: prefs } = this.rows.history(user);
     // Fold-in against the fixed item factors is the user's ALS solution for their current history,
     // so every acknowledged event counts at once, without waiting for a retrain.
-    return items.length > 0 ? this.model.als.foldIn(items, prefs) : undefined;
+    const vector = items.length > 0 ? this.model.als.foldIn(items, prefs) : undefined;
+    this.folded.set(user.interactions, vector ?? null);
+    return vector;
+  }
+
+  async prefetchCandidates(vector: Float32Array, k: number): Promise<void> {
+    const { index } = this.model;
+    if (!index.searchAsync) return;
+    const kk = this.searchSize(k);
+    this.prefetched.set(vector, { k: kk, result: await index.searchAsync(vector, kk) });
+  }
+
+  // Ask for a few extra: items removed from the catalogue since training map to no row.
+  private searchSize(k: number): number {
+    return Math.min(this.model.index.size, k + 16);
   }
 
   candidates(vector: Float32Array, k: number): Int32Array {
-    // Ask for a few extra: items removed from the catalogue since training map to no row.
-    const { rows, scores } = this.model.index.search(vector, Math.min(this.model.index.size, k + 16));
+    const kk = this.searchSize(k);
+    const ahead = this.prefetched.get(vector);
+    const { rows, scores } = ahead?.k === kk ? ahead.result : this.model.index.search(vector, kk);
     this.searchedScores ??= new Float32Array(this.catalog.size);
     this.searchedStamp ??= new Int32Array(this.catalog.size);
     this.stamp = (this.stamp + 1) | 0 || 1;

@@ -31,6 +31,11 @@ export interface CollaborativeSignal {
   userVector(user: UserState): Float32Array | undefined;
   /** Up to k candidate catalogue rows, best first. */
   candidates(vector: Float32Array, k: number): Int32Array;
+  /**
+   * Runs the search behind `candidates(vector, k)` off the event loop ahead of rank(), which then
+   * finds it done (see prefetchCandidates). Optional: models without an ANN index search in place.
+   */
+  prefetchCandidates?(vector: Float32Array, k: number): Promise<void>;
   /** Predicted preference in 0-1 for each row (NaN for rows the model does not know). */
   score(vector: Float32Array, rows: ArrayLike<number>): Float32Array;
   /** The consumed row most similar to `row` in the model's item space, with its cosine. */

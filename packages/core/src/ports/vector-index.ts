@@ -9,6 +9,11 @@ export interface VectorIndex {
   readonly dim: number;
   readonly size: number;
   search(query: Float32Array, k: number): SearchResult;
+  /**
+   * The same search off the event loop (on a thread pool), where the backend can: the service keeps
+   * answering other requests while it runs. Absent: callers use `search`.
+   */
+  searchAsync?(query: Float32Array, k: number): Promise<SearchResult>;
 }
 
 export interface VectorIndexFactory {
