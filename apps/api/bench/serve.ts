@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExactIndex, createVectorIndexFactory, recallAtK } from '@recsys/ann';
 import { CONTENT_TYPES, encodeArtifact, type InteractionEvent, type Item, mulberry32 } from '@recsys/core';
-import { encodeBundle } from '@recsys/engine';
+import { ANN_INDEX_ARTIFACT, encodeBundle } from '@recsys/engine';
 import { ImplicitALS } from '@recsys/models';
 import { createEmbeddedModelRegistry, createEmbeddedStore, createRedisModelRegistry, createRedisStore } from '@recsys/store';
 import { startRedisServer } from '@recsys/store/testing';
@@ -138,20 +138,24 @@ try {
     arrays: { user_factors: userFactors, item_factors: itemFactors },
   });
   const als = ImplicitALS.fromArtifact(alsBytes);
-  const registry = redis ? createRedisModelRegistry({ url: redis.url }) : createEmbeddedModelRegistry({ dir: path.join(dataDir, 'models') });
-  const version = 'bench-synthetic-als';
-  await registry.save(
-    { version, created_at: stamp, components: ['popularity', 'als'], metrics: { users: nUsers, items: nItems }, training_seconds: 0 },
-    encodeBundle({ als, itemIds, userIds: Array.from({ length: nUsers }, (_, u) => `u${u}`) }),
-  );
-  await registry.activate(version);
-  if ('close' in registry) await registry.close();
-
   // ANN as the service builds it, against exact search, on folded-in users (what serving queries).
   const factory = createVectorIndexFactory({ logger: { warn: (obj, msg) => log(`${msg} ${JSON.stringify(obj)}`) } });
   const tBuild = performance.now();
   const index = factory.build(itemFactors, DIM);
   const buildSeconds = (performance.now() - tBuild) / 1000;
+  const registry = redis ? createRedisModelRegistry({ url: redis.url }) : createEmbeddedModelRegistry({ dir: path.join(dataDir, 'models') });
+  const version = 'bench-synthetic-als';
+  await registry.save(
+    { version, created_at: stamp, components: ['popularity', 'als'], metrics: { users: nUsers, items: nItems }, training_seconds: 0 },
+    {
+      ...encodeBundle({ als, itemIds, userIds: Array.from({ length: nUsers }, (_, u) => `u${u}`) }),
+      // Saved with the version as a retrain saves it, so the service restores it instead of building it.
+      ...(index.toBytes && { [ANN_INDEX_ARTIFACT]: index.toBytes() }),
+    },
+  );
+  await registry.activate(version);
+  if ('close' in registry) await registry.close();
+
   const exact = new ExactIndex(itemFactors, DIM);
   const k = Math.min(1000, nItems);
   let recall = 0;

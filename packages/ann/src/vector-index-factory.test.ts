@@ -50,4 +50,23 @@ describe('createVectorIndexFactory', () => {
     expect(() => factory.build(new Float32Array(3), 2)).toThrow(RangeError);
     expect(logger.warnings).toHaveLength(0);
   });
+
+  it.skipIf(!loadFaissAddon().ok)('restores an index saved with the model instead of rebuilding it; a mismatched copy is rebuilt', () => {
+    const logger = recordingLogger();
+    const factory = createVectorIndexFactory({ logger, faiss: { buildThreads: 1 } });
+    const saved = factory.build(vectors, 2).toBytes!();
+    const restored = factory.restore!(saved, vectors, 2);
+    expect(restored).toBeInstanceOf(FaissIndex);
+    expect(Array.from(restored!.search(new Float32Array([1, 0.1]), 10).rows)).toEqual([0, 2, 1, 3]);
+    expect(logger.warnings).toHaveLength(0);
+
+    expect(factory.restore!(saved, new Float32Array(12), 2)).toBeUndefined();
+    expect(factory.restore!(new Uint8Array([1, 2, 3]), vectors, 2)).toBeUndefined();
+    expect(logger.warnings.map((w) => w.msg)).toEqual([
+      'saved faiss index does not match the model: rebuilding it',
+      'saved faiss index unreadable: rebuilding it',
+    ]);
+    // The exact backend has nothing to restore: the caller builds.
+    expect(createVectorIndexFactory({ prefer: 'exact' }).restore).toBeUndefined();
+  });
 });

@@ -59,5 +59,15 @@ export function createVectorIndexFactory(options: VectorIndexFactoryOptions = {}
         return new ExactIndex(vectors, dim);
       }
     },
+    restore(bytes: Uint8Array, vectors: Float32Array, dim: number): VectorIndex | undefined {
+      try {
+        const index = FaissIndex.fromBytes(bytes, { addon, searchThreads: options.faiss?.searchThreads });
+        if (index.dim === dim && index.size * dim === vectors.length) return index;
+        logger?.warn({ saved: `${index.size} x ${index.dim}`, vectors: `${vectors.length / dim} x ${dim}` }, 'saved faiss index does not match the model: rebuilding it');
+      } catch (error) {
+        logger?.warn({ reason: error instanceof Error ? error.message : String(error) }, 'saved faiss index unreadable: rebuilding it');
+      }
+      return undefined;
+    },
   };
 }

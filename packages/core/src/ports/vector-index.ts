@@ -14,8 +14,15 @@ export interface VectorIndex {
    * answering other requests while it runs. Absent: callers use `search`.
    */
   searchAsync?(query: Float32Array, k: number): Promise<SearchResult>;
+  /** The index serialised, for its factory's `restore` (absent: the index is rebuilt instead). */
+  toBytes?(): Uint8Array;
 }
 
 export interface VectorIndexFactory {
   build(vectors: Float32Array, dim: number): VectorIndex;
+  /**
+   * An index serialised by `toBytes` over these same vectors, restored without rebuilding it;
+   * undefined when this factory cannot use it (another backend, an unreadable or mismatched copy).
+   */
+  restore?(bytes: Uint8Array, vectors: Float32Array, dim: number): VectorIndex | undefined;
 }
