@@ -1,3 +1,6 @@
+import { ApiKeyConfigError } from './security/api-keys.js';
+import { loadSecuritySettings, type SecuritySettings } from './security/security-settings.js';
+
 /** Service settings, all from the environment (documented in the README). */
 export interface ServiceConfig {
   host: string;
@@ -9,10 +12,21 @@ export interface ServiceConfig {
   bodyLimitBytes: number;
   retrainIntervalMinutes: number;
   incrementalIntervalMinutes: number;
-  /** Admin API key (RECSYS_ADMIN_API_KEY): opens the queue dashboard in distributed mode. */
-  adminApiKey?: string;
+  /** API keys (RECSYS_API_KEYS, RECSYS_API_KEYS_FILE, RECSYS_ADMIN_API_KEY), CORS, public metrics. */
+  security: SecuritySettings;
   /** Dimension of external plot embeddings (RECSYS_EMBEDDING_DIMENSION); unset: the first one received. */
   embeddingDimension?: number;
+  /** Key of the user-id pseudonyms in logs (RECSYS_PSEUDONYM_KEY, 16+ bytes); unset: a random key per process. */
+  pseudonymKey?: string;
+  /** Raw events received more than this many days ago are dropped (RECSYS_EVENT_RETENTION_DAYS); 0 keeps them. */
+  eventRetentionDays: number;
+  /**
+   * Continuous learning: attribution window of events without recommendation_id
+   * (RECSYS_ATTRIBUTION_WINDOW_MINUTES, default 30), policy of the default experiment
+   * (RECSYS_DEFAULT_POLICY: hybrid or bandit, default hybrid) and bandit half-life in slots
+   * (RECSYS_BANDIT_HALF_LIFE, default 5000).
+   */
+  learning: { attributionWindowMs: number; defaultPolicy: 'hybrid' | 'bandit'; banditHalfLifeObservations: number };
 }
 
 export class ConfigError extends Error {
@@ -29,6 +43,14 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
+function security(env: NodeJS.ProcessEnv): SecuritySettings {
+  try {
+    return loadSecuritySettings(env);
+  } catch (error) {
+    throw error instanceof ApiKeyConfigError ? new ConfigError(error.message) : error;
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const demo = env.RECSYS_DEMO ?? '1';
   if (!['0', '1', 'false', 'true'].includes(demo)) throw new ConfigError(`RECSYS_DEMO must be 0 or 1, got "${demo}"`);
@@ -42,7 +64,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     bodyLimitBytes: integer(env, 'RECSYS_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     retrainIntervalMinutes: integer(env, 'RECSYS_RETRAIN_INTERVAL_MINUTES', 24 * 60, 0, 525_600),
     incrementalIntervalMinutes: integer(env, 'RECSYS_INCREMENTAL_INTERVAL_MINUTES', 60, 0, 525_600),
-    ...(env.RECSYS_ADMIN_API_KEY ? { adminApiKey: env.RECSYS_ADMIN_API_KEY } : {}),
+    security: security(env),
     ...(env.RECSYS_EMBEDDING_DIMENSION ? { embeddingDimension: integer(env, 'RECSYS_EMBEDDING_DIMENSION', 0, 1, 4096) } : {}),
+    ...(env.RECSYS_PSEUDONYM_KEY ? { pseudonymKey: pseudonymKey(env.RECSYS_PSEUDONYM_KEY) } : {}),
+    eventRetentionDays: integer(env, 'RECSYS_EVENT_RETENTION_DAYS', 0, 0, 36_500),
+    learning: learningConfig(env),
   };
+}
+
+function learningConfig(env: NodeJS.ProcessEnv): ServiceConfig['learning'] {
+  const policy = env.RECSYS_DEFAULT_POLICY || 'hybrid';
+  if (policy !== 'hybrid' && policy !== 'bandit') throw new ConfigError(`RECSYS_DEFAULT_POLICY must be hybrid or bandit, got "${policy}"`);
+  return {
+    attributionWindowMs: integer(env, 'RECSYS_ATTRIBUTION_WINDOW_MINUTES', 30, 1, 7 * 24 * 60) * 60_000,
+    defaultPolicy: policy,
+    banditHalfLifeObservations: integer(env, 'RECSYS_BANDIT_HALF_LIFE', 5000, 10, 100_000_000),
+  };
+}
+
+function pseudonymKey(key: string): string {
+  if (Buffer.byteLength(key, 'utf8') < 16) throw new ConfigError('RECSYS_PSEUDONYM_KEY must be at least 16 bytes');
+  return key;
 }

@@ -1,4 +1,5 @@
 import { createVectorIndexFactory } from '@recsys/ann';
+import type { CircuitBreaker } from '@recsys/core';
 import { RecommendationEngine, type EngineOptions } from '@recsys/engine';
 import { BullMqJobRunner } from '@recsys/jobs';
 import { createRedisModelRegistry, createRedisStore, type RedisModelRegistry, type RedisStore } from '@recsys/store';
@@ -8,7 +9,9 @@ import type { ServiceConfig } from './config.js';
 import { seedDemo } from './demo-seed.js';
 import { SERVICE_VERSION } from './embedded-service.js';
 import { retryInBackground } from './retry-in-background.js';
+import { guardRedis } from './redis-breaker.js';
 import { buildServer } from './server.js';
+import { createPseudonymiser } from './plugins/observability.js';
 
 export interface RedisSettings {
   url: string;
@@ -21,6 +24,8 @@ export interface DistributedService {
   engine: RecommendationEngine;
   store: RedisStore;
   registry: RedisModelRegistry;
+  /** The circuit breaker the engine's Redis calls go through (state in /readyz and /metrics). */
+  breaker: CircuitBreaker;
   logger: Logger;
   /**
    * Resolves once the replica reached Redis and serves normally (store open, active version
@@ -57,8 +62,9 @@ export async function createDistributedService(
   const store = createRedisStore({ url: redis.url, keyPrefix });
   const registry = createRedisModelRegistry({ url: redis.url, keyPrefix });
   const jobs = new BullMqJobRunner({ url: redis.url, prefix: `${keyPrefix}bull`, consume: false });
+  const guarded = guardRedis(store, registry, jobs, logger);
   const engine = new RecommendationEngine(
-    { store, registry, jobs, logger, indexFactory: createVectorIndexFactory({ logger }) },
+    { store: guarded.store, registry: guarded.registry, jobs: guarded.jobs, logger, indexFactory: createVectorIndexFactory({ logger }) },
     // Workers schedule and train; a replica only enqueues what its clients ask for. Other replicas
     // write the same store: a user's state is re-read after a second, the catalogue view and
     // popularity after 30 s (rebuilt in the background: at 100k items a rebuild costs ~0.3 s of CPU).
@@ -66,6 +72,7 @@ export async function createDistributedService(
       servingStateMaxAgeMs: 30_000,
       userStateMaxAgeMs: 1_000,
       storyEmbeddingDimension: config.embeddingDimension,
+      learning: config.learning,
       ...engineOptions,
       retrainEveryMs: 0,
       incrementalEveryMs: 0,
@@ -99,25 +106,29 @@ export async function createDistributedService(
 
   const app = await buildServer({
     engine,
-    store,
+    store: guarded.store,
+    breakers: [guarded.breaker],
     logger: { level: config.logLevel },
     rateLimitPerMinute: config.rateLimitPerMinute,
     bodyLimitBytes: config.bodyLimitBytes,
     version: SERVICE_VERSION,
-    ...(config.adminApiKey && { queueDashboard: { queues: () => jobs.bullQueues(), adminKey: config.adminApiKey } }),
+    queueDashboard: { queues: () => jobs.bullQueues() },
+    security: config.security,
+    pseudonymiser: createPseudonymiser(config.pseudonymKey, (message) => logger.warn(message)),
   });
   return {
     app,
     engine,
     store,
     registry,
+    breaker: guarded.breaker,
     logger,
     connected: connecting.done,
     async close() {
       closing = true;
       connecting.stop();
       await app.close();
-      engine.close();
+      await engine.close(); // writes buffered impressions before the store closes
       await jobs.close();
       await registry.close();
       await store.close();

@@ -8,6 +8,7 @@ import type { App } from './app-types.js';
 import type { ServiceConfig } from './config.js';
 import { seedDemo } from './demo-seed.js';
 import { buildServer } from './server.js';
+import { createPseudonymiser } from './plugins/observability.js';
 
 export const SERVICE_VERSION = '0.1.0';
 
@@ -35,6 +36,8 @@ export async function createEmbeddedService(config: ServiceConfig, engineOptions
       retrainEveryMs: config.retrainIntervalMinutes * 60_000,
       incrementalEveryMs: config.incrementalIntervalMinutes * 60_000,
       storyEmbeddingDimension: config.embeddingDimension,
+      learning: config.learning,
+      eventRetentionMs: config.eventRetentionDays * 24 * 3600_000,
       ...engineOptions,
     },
   );
@@ -51,6 +54,8 @@ export async function createEmbeddedService(config: ServiceConfig, engineOptions
     rateLimitPerMinute: config.rateLimitPerMinute,
     bodyLimitBytes: config.bodyLimitBytes,
     version: SERVICE_VERSION,
+    security: config.security,
+    pseudonymiser: createPseudonymiser(config.pseudonymKey, (message) => logger.warn(message)),
   });
   return {
     app,
@@ -59,7 +64,7 @@ export async function createEmbeddedService(config: ServiceConfig, engineOptions
     logger,
     async close() {
       await app.close();
-      engine.close();
+      await engine.close(); // writes buffered impressions before the store closes
       await jobs.close();
       await store.close();
     },

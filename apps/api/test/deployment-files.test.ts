@@ -1,6 +1,6 @@
 // No Docker engine or Render account runs the deployment files here, so they are checked against
 // the code: commands must be real scripts, variables must be ones the apps read.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -68,6 +68,67 @@ describe('deployment files', () => {
       expect(redis.fromService).toEqual({ type: 'keyvalue', name: byType.keyvalue.name, property: 'connectionString' });
       for (const { key } of service.envVars) expect(known).toContain(key);
     }
+  });
+
+  describe('monitoring: alert rules and dashboard', () => {
+    /** Metrics the API exports: declared as `${p}name` or `${METRIC_PREFIX}name` in its plugins. */
+    const exported = new Set<string>();
+    for (const file of readdirSync(path.join(ROOT, 'apps/api/src/plugins'))) {
+      for (const m of read(`apps/api/src/plugins/${file}`).matchAll(/name: `\$\{(?:p|METRIC_PREFIX)\}([a-z0-9_]+)`/g)) exported.add(`recsys_${m[1]}`);
+    }
+    const histogramOf = (name: string) => name.replace(/_(bucket|count|sum)$/, '');
+    /** prom-client's default process metrics carry the prefix too. */
+    const known = (name: string) => exported.has(name) || exported.has(histogramOf(name)) || /^recsys_(process|nodejs)_/.test(name);
+    const metricNames = (expr: string) => [...expr.matchAll(/\brecsys_[a-z0-9_]+/g)].map((m) => m[0]);
+
+    it('Prometheus loads the alert rules, and Grafana its provisioning and dashboards, under the monitoring profile', () => {
+      const compose = parse(read('docker-compose.yml'), { merge: true });
+      const mounts = (service: string) =>
+        Object.fromEntries((compose.services[service].volumes as string[]).map((v) => v.split(':')).map(([from, to]) => [to!, from!]));
+      for (const service of ['prometheus', 'grafana']) {
+        expect(compose.services[service].profiles).toContain('monitoring');
+        for (const from of Object.values(mounts(service))) expect(existsSync(path.join(ROOT, from)), from).toBe(true);
+      }
+      const prometheus = parse(read(mounts('prometheus')['/etc/prometheus/prometheus.yml']!));
+      expect(prometheus.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+      expect(mounts('prometheus')['/etc/prometheus/alerts.yml']).toBe('./infra/prometheus/alerts.yml');
+      const grafana = mounts('grafana');
+      const providers = parse(read(path.join(grafana['/etc/grafana/provisioning']!, 'dashboards/recsys.yml'))).providers;
+      expect(grafana[providers[0].options.path]).toBe('./infra/grafana/dashboards');
+      const datasource = parse(read(path.join(grafana['/etc/grafana/provisioning']!, 'datasources/prometheus.yml'))).datasources[0];
+      expect(datasource.url).toBe(`http://prometheus:${compose.services.prometheus.ports[0].split(':')[1]}`);
+    });
+
+    it('the alert rules cover errors, latency, degradation, drift, model age and queues, on metrics the API exports', () => {
+      const rules = parse(read('infra/prometheus/alerts.yml')).groups.flatMap((g: { rules: unknown[] }) => g.rules) as { alert: string; expr: string }[];
+      expect(exported.size).toBeGreaterThan(10);
+      for (const rule of rules) {
+        expect(rule.alert).toMatch(/^Recsys/);
+        for (const name of metricNames(rule.expr)) expect(known(name), `${rule.alert}: ${name}`).toBe(true);
+      }
+      const exprs = rules.map((r) => r.expr).join('\n');
+      expect(exprs).toMatch(/status_code=~"5\.\."/);
+      expect(exprs).toMatch(/histogram_quantile\(0\.95/);
+      expect(exprs).toContain('recsys_recommendation_degraded_total');
+      expect(exprs).toMatch(/recsys_drift_psi > 0\.25/);
+      expect(exprs).toContain('recsys_model_age_seconds');
+      expect(exprs).toContain('recsys_job_queue_depth');
+    });
+
+    it('the Grafana dashboard parses and graphs only metrics the API exports, from the provisioned datasource', () => {
+      const dashboard = JSON.parse(read('infra/grafana/dashboards/recsys-overview.json'));
+      const uid = parse(read('infra/grafana/provisioning/datasources/prometheus.yml')).datasources[0].uid;
+      const targets = dashboard.panels.flatMap((panel: { targets: { expr: string; datasource: { uid: string } }[] }) => panel.targets);
+      expect(targets.length).toBeGreaterThan(10);
+      for (const target of targets) {
+        expect(target.datasource.uid).toBe(uid);
+        for (const name of metricNames(target.expr)) expect(known(name), name).toBe(true);
+      }
+      const graphed = new Set(targets.flatMap((t: { expr: string }) => metricNames(t.expr)));
+      for (const name of ['recsys_drift_psi', 'recsys_exposure_gini', 'recsys_cache_lookups_total', 'recsys_model_info', 'recsys_job_queue_depth']) {
+        expect(graphed).toContain(name);
+      }
+    });
   });
 
   it('the Dockerfile copies every workspace manifest before installing with the lockfile', () => {

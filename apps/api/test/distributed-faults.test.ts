@@ -98,7 +98,9 @@ describe.skipIf(Boolean(process.env.REDIS_TEST_URL))('distributed mode with Redi
     const [events, eventsMs] = await timed(() => call(baseUrl, 'POST', '/v1/events', oneEvent('anime-fan-1')));
     expect(events.status).toBe(503);
     expect(events.body.error.code).toBe('SERVICE_UNAVAILABLE');
-    expect(events.headers.get('retry-after')).toBe('5');
+    // 5 s, or what is left of the circuit breaker's cool-down once it opened.
+    expect(Number(events.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(events.headers.get('retry-after'))).toBeLessThanOrEqual(5);
     expect(eventsMs).toBeLessThan(500);
     expect((await call(baseUrl, 'POST', '/v1/models/retrain', {})).status).toBe(503);
     expect((await call(baseUrl, 'GET', '/v1/models')).status).toBe(503);

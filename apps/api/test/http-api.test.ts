@@ -206,10 +206,10 @@ describe('erasure', () => {
     expect((await call(baseUrl, 'GET', '/v1/users/erase-me/export')).body.events).toHaveLength(2);
     const erased = await call(baseUrl, 'DELETE', '/v1/users/erase-me');
     expect(erased.status).toBe(200);
-    expect(erased.body).toEqual({ user_id: 'erase-me', events: 2, preferences: true, features: 2 });
+    expect(erased.body).toEqual({ user_id: 'erase-me', events: 2, preferences: true, features: 2, learning: { impressions: 0, attributions: 0, assignments: 0 } });
     expectError(await call(baseUrl, 'GET', '/v1/users/erase-me/export'), 404, 'USER_NOT_FOUND');
     const again = await call(baseUrl, 'DELETE', '/v1/users/erase-me');
-    expect(again.body).toEqual({ user_id: 'erase-me', events: 0, preferences: false, features: 0 });
+    expect(again.body).toEqual({ user_id: 'erase-me', events: 0, preferences: false, features: 0, learning: { impressions: 0, attributions: 0, assignments: 0 } });
     // Served as a stranger afterwards: nothing of the erased history shapes the list.
     const recs = await call(baseUrl, 'GET', '/v1/users/erase-me/recommendations');
     expect(recs.body.items.every((i: any) => i.algorithm_source !== 'mf_fallback')).toBe(true);

@@ -21,6 +21,8 @@ export interface WorkerConfig {
   jobLockSeconds: number;
   /** How often workers look for jobs whose lock expired; default the lock duration. */
   stalledCheckSeconds: number;
+  /** Raw events received more than this many days ago are dropped, daily and at start (RECSYS_EVENT_RETENTION_DAYS); 0 keeps them. */
+  eventRetentionDays: number;
 }
 
 export class WorkerConfigError extends Error {
@@ -58,5 +60,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     shutdownGraceSeconds: integer(env, 'RECSYS_WORKER_SHUTDOWN_GRACE_SECONDS', 25, 0, 3600),
     jobLockSeconds,
     stalledCheckSeconds: integer(env, 'RECSYS_JOB_STALLED_CHECK_SECONDS', jobLockSeconds, 1, 3600),
+    eventRetentionDays: integer(env, 'RECSYS_EVENT_RETENTION_DAYS', 0, 0, 36_500),
   };
 }

@@ -50,6 +50,7 @@ export async function createWorkerService(config: WorkerConfig, engineOptions: P
         retrainEveryMs: config.retrainIntervalMinutes * 60_000,
         incrementalEveryMs: config.incrementalIntervalMinutes * 60_000,
         trainOnStart: config.trainOnStart,
+        eventRetentionMs: config.eventRetentionDays * 24 * 3600_000,
         ...engineOptions,
       },
     );

@@ -60,6 +60,8 @@ export interface InteractionEvent {
   device?: string;
   session_id?: string;
   region?: string;
+  /** IANA time zone of the user when they acted: where time-of-day and weekday are read. */
+  timezone?: string;
   recommendation_id?: string;
   /** Set by the service when the event was acknowledged. */
   received_at?: string;

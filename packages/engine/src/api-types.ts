@@ -1,5 +1,7 @@
 import type { StoryEvolutionExport } from '@recsys/content';
 import type { AlgorithmSource, ContentType, InteractionEvent, UserItemFeature, UserPreferences } from '@recsys/core';
+import type { SegmentExport } from './segments/segment-context.js';
+import type { Device } from './context/request-context.js';
 
 export interface RecommendationRequest {
   user_id: string;
@@ -8,10 +10,24 @@ export interface RecommendationRequest {
   languages?: string[];
   genres?: string[];
   exclude_item_ids?: string[];
-  device?: string;
+  /** The client's kind of screen; per-device shifts read it. */
+  device?: Device;
   session_id?: string;
+  /** IANA time zone of the user (e.g. "Asia/Tokyo"): where time of day, weekday and season are read. */
+  timezone?: string;
+  /** Region code of the user (e.g. a country), for regional signals. */
+  region?: string;
+  /**
+   * The moment to recommend for (ISO-8601), by default now; an offset in it ("...+09:00") gives the
+   * user's local time when `timezone` is absent. The engine clamps a future moment to now.
+   */
+  timestamp?: string;
   diversity?: number;
   explore?: boolean;
+  /** Largest share of head (popular) items in every prefix of the list, 0-1 (fairness-aware re-ranking). */
+  max_popular_share?: number;
+  /** Largest share of any one language in every prefix of the list, 0-1. */
+  max_language_share?: number;
 }
 
 export interface RecommendedItem {
@@ -56,4 +72,6 @@ export interface UserExport {
   events: InteractionEvent[];
   /** Weekly story themes and recent drift, replayed from the events; null without a story model. */
   story_evolution?: StoryEvolutionExport | null;
+  /** The segment the active version places the user in (cold start); null when it cannot place them. */
+  segment?: SegmentExport | null;
 }

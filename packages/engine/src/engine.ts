@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   acceptedEvents,
   type AppendResult,
+  type Artifacts,
   type ErasureReport,
   type InteractionEvent,
   type Item,
@@ -9,12 +10,15 @@ import {
   type ModelRecord,
   type ModelRegistry,
   type JobRunner,
+  type QueueDepth,
   type Store,
   type UserPreferences,
   type VectorIndexFactory,
 } from '@recsys/core';
 import { exactIndexFactory } from '@recsys/ann';
-import { itemSimilarity, rank } from '@recsys/ranking';
+import { itemSimilarity, prefetchCandidates, type RankingContext } from '@recsys/ranking';
+import { rankWithFallback } from './rank-with-fallback.js';
+import { scrubErasedUsers } from './model-scrub.js';
 import type {
   RecommendationRequest,
   RecommendationResponse,
@@ -23,15 +27,22 @@ import type {
   UserExport,
 } from './api-types.js';
 import { assignVariant, DEFAULT_EXPERIMENT, type Experiment } from './experiments.js';
+import { ExperimentAdmin } from './experiment-admin.js';
+import { LearningLoop, type LearningOptions } from './learning-loop.js';
 import { type EngineLogger, silentLogger } from './logger.js';
-import { decodeBundle } from './model-bundle.js';
+import { ANN_INDEX_ARTIFACT, decodeBundle, type ModelBundle } from './model-bundle.js';
+import { buildDriftReference, DRIFT_ARTIFACT } from './drift-reference.js';
+import type { EngineStats } from './engine-stats.js';
+import { ServingMonitor, type ServingMonitorOptions, type ServingObservability } from './serving-monitor.js';
 import { decodeStoryModel, StoryServing, storyEvolutionOf } from './story.js';
 import { DEFAULT_TRENDING_HALF_LIFE_MS } from './popularity.js';
 import { qualityGate } from './quality-gate.js';
-import { ServingStateCache } from './serving-state.js';
+import { type ServingState, ServingStateCache } from './serving-state.js';
 import { trainIncrement } from './incremental.js';
 import { collaborativeBlend, DEFAULT_TRAINER_OPTIONS, type TrainerOptions, trainVersion } from './trainer.js';
-import { UserStateCache } from './user-states.js';
+import { type ServedUserState, UserStateCache } from './user-states.js';
+import { type ContextOptions, ContextServing } from './context/index.js';
+import { placeUser, segmentExport } from './segments/segment-context.js';
 
 export interface EngineDependencies {
   store: Store;
@@ -70,6 +81,16 @@ export interface EngineOptions {
    * that of the first embedding the catalogue received. Items with another dimension are refused.
    */
   storyEmbeddingDimension?: number;
+  /** Raw events received longer ago than this are dropped from the event log (features stay); 0 keeps them. */
+  eventRetentionMs: number;
+  /** How often the retention job runs while `eventRetentionMs` is set (it also runs at start). */
+  retentionEveryMs: number;
+  /** Exposure window and drift sampling of the metrics endpoint (see ServingMonitor). */
+  servingMonitor?: Partial<ServingMonitorOptions>;
+  /** Context signals (time of day, session, mood, trending now, ...): session gap, default weights, half-lives. */
+  context?: Partial<ContextOptions>;
+  /** Impressions, attribution, bandit and experiments (used when the store has `learning`). */
+  learning?: Partial<LearningOptions>;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -84,7 +105,12 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   userCacheSize: 10_000,
   servingStateMaxAgeMs: Number.POSITIVE_INFINITY,
   userStateMaxAgeMs: Number.POSITIVE_INFINITY,
+  eventRetentionMs: 0,
+  retentionEveryMs: 24 * 3600 * 1000,
 };
+
+/** Drops raw events past the retention period (see EngineOptions.eventRetentionMs). */
+export const RETENTION_JOB = 'event-retention';
 
 /** Job names: full retrains and incremental updates queue (and are scheduled) separately. */
 export const TRAINING_JOBS = { full: 'retrain', incremental: 'incremental-update' } as const;
@@ -123,6 +149,11 @@ export class RecommendationEngine {
   private readonly serving: ServingStateCache;
   private readonly story: StoryServing;
   private readonly users: UserStateCache;
+  private readonly context: ContextServing;
+  private readonly monitor: ServingMonitor;
+  /** The feedback loop and experiment operations; undefined when the store keeps no learning state. */
+  readonly learning: LearningLoop | undefined;
+  readonly experiments: ExperimentAdmin | undefined;
   private started = false;
   private handlersRegistered = false;
   private stopFollowing: (() => void) | undefined;
@@ -139,7 +170,13 @@ export class RecommendationEngine {
     this.now = dependencies.now ?? Date.now;
     this.story = new StoryServing(this.indexFactory, this.options.storyEmbeddingDimension);
     this.serving = new ServingStateCache(this.store, this.now, this.options, this.story);
-    this.users = new UserStateCache(this.store, this.options.userCacheSize, this.options.userStateMaxAgeMs, this.now);
+    this.context = new ContextServing(this.options.context);
+    this.users = new UserStateCache(this.store, this.options.userCacheSize, this.options.userStateMaxAgeMs, this.now, this.context.options.recentEvents);
+    this.monitor = new ServingMonitor(this.now, this.options.servingMonitor);
+    if (this.store.learning) {
+      this.learning = new LearningLoop(this.store.learning, this.options.experiment, this.options.learning ?? {}, this.logger, this.now);
+      this.experiments = new ExperimentAdmin(this.learning, this.now);
+    }
   }
 
   /**
@@ -159,6 +196,7 @@ export class RecommendationEngine {
           }
         });
       }
+      this.jobs.register(RETENTION_JOB, async () => this.dropExpiredEvents());
     }
     this.handlersRegistered = true;
     const active = await this.registry.activeVersion();
@@ -172,6 +210,10 @@ export class RecommendationEngine {
     if (this.options.incrementalEveryMs > 0) {
       await this.jobs.schedule(TRAINING_JOBS.incremental, this.options.incrementalEveryMs, { kind: 'incremental' });
     }
+    if (this.options.eventRetentionMs > 0) {
+      await this.jobs.schedule(RETENTION_JOB, this.options.retentionEveryMs, {});
+      await this.jobs.enqueue(RETENTION_JOB, {});
+    }
     this.started = true;
     if (!this.serving.activeBundle && this.options.trainOnStart && (await this.store.events.count()) > 0) {
       const job = await this.jobs.enqueue(TRAINING_JOBS.full, { kind: 'full' });
@@ -179,11 +221,12 @@ export class RecommendationEngine {
     }
   }
 
-  /** Stops following activations; the ports are the caller's to close. */
-  close(): void {
+  /** Stops following activations and writes buffered impressions; the ports are the caller's to close. */
+  async close(): Promise<void> {
     this.stopFollowing?.();
     this.stopFollowing = undefined;
     this.started = false;
+    await this.learning?.close();
   }
 
   isReady(): boolean {
@@ -220,12 +263,16 @@ export class RecommendationEngine {
   async ingestEvents(events: InteractionEvent[]): Promise<AppendResult> {
     const receivedAt = new Date(this.now()).toISOString();
     const stamped = events.map((event) => ({ ...event, received_at: receivedAt }));
-    const result = await this.write(() => this.store.events.append(stamped));
+    // A store that can append and fold features in one atomic step does (no append without features).
+    const ingest = this.store.ingest?.bind(this.store);
+    const result = await this.write(() => (ingest ? ingest(stamped) : this.store.events.append(stamped)));
     if (result.accepted.length > 0) {
       const fresh = acceptedEvents(stamped, result);
-      await this.write(() => this.store.features.record(fresh));
+      if (!ingest) await this.write(() => this.store.features.record(fresh));
       for (const event of fresh) this.users.invalidate(event.user_id);
       this.serving.eventsRecorded(fresh.length);
+      this.context.recorded(fresh);
+      this.learning?.observe(fresh);
     }
     return result;
   }
@@ -248,7 +295,8 @@ export class RecommendationEngine {
     if (!preferences && events.length === 0) return undefined;
     const state = await this.serving.current();
     const story_evolution = storyEvolutionOf(events, state.story, state.bundle?.story, this.now());
-    return { user_id: userId, preferences: preferences ?? null, interactions, events, story_evolution };
+    const segment = segmentExport(placeUser(state, await this.users.get(userId)));
+    return { user_id: userId, preferences: preferences ?? null, interactions, events, story_evolution, segment };
   }
 
   /**
@@ -257,8 +305,11 @@ export class RecommendationEngine {
    * retrain no longer sees the user.
    */
   async eraseUser(userId: string): Promise<ErasureReport> {
+    // Buffered impressions of the user are written first, so the erasure removes them too.
+    await this.learning?.flush().catch(() => undefined);
     const report = await this.write(() => this.store.eraseUser(userId));
     this.users.invalidate(userId);
+    this.users.invalidateFriendActivity();
     this.serving.eventsRecorded(report.events);
     this.logger.info({ events: report.events, features: report.features }, 'user erased');
     return report;
@@ -267,7 +318,9 @@ export class RecommendationEngine {
   // ---- serving ------------------------------------------------------------------------------
 
   async recommend(request: RecommendationRequest): Promise<RecommendationResponse> {
-    const variant = assignVariant(this.options.experiment, request.user_id);
+    const { experiment, variant } = this.learning
+      ? await this.learning.assign(request.user_id)
+      : { experiment: this.options.experiment, variant: assignVariant(this.options.experiment, request.user_id) };
     // When the store cannot be read, answer from what was last loaded (the user as a stranger),
     // marked degraded, rather than fail the home page.
     let storeFailed = false;
@@ -289,8 +342,8 @@ export class RecommendationEngine {
       this.degradedSince = undefined;
     }
     const state = fresh ?? this.serving.lastGood;
-    const user = known ?? { userId: request.user_id, interactions: [] };
-    const experimentId = this.options.experiment.id;
+    const user = known ?? { userId: request.user_id, interactions: [], recentEvents: [] };
+    const experimentId = experiment.id;
     const response = {
       request_id: randomUUID(),
       user_id: request.user_id,
@@ -299,15 +352,21 @@ export class RecommendationEngine {
       generated_at: new Date(this.now()).toISOString(),
     };
     if (!state) return { ...response, model_version: null, degraded: true, items: [] };
-    const result = rank(
-      {
-        catalog: state.catalog,
-        popularity: state.popularity,
-        calibration: state.bundle?.calibration,
-        collaborativeBlend: collaborativeBlend(state.mf, variant.collaborative === 'ncf' ? state.ncf : undefined, this.options.trainer.blend),
-        story: state.story,
-        now: this.now(),
-      },
+    const slate = variant.policy === 'bandit' && this.learning ? await this.learning.slatePolicy() : undefined;
+    const context: RankingContext = {
+      catalog: state.catalog,
+      popularity: state.popularity,
+      calibration: state.bundle?.calibration,
+      collaborativeBlend: collaborativeBlend(state.mf, variant.collaborative === 'ncf' ? state.ncf : undefined, this.options.trainer.blend),
+      story: state.story,
+      now: this.now(),
+      contextSignals: this.contextSignals(state, user, request, variant.weights.context),
+    };
+    // The ANN searches run on the thread pool meanwhile; a failing one is retried (and handled) by rank().
+    await prefetchCandidates(context, user).catch(() => undefined);
+    const result = rankWithFallback(
+      this.logger,
+      context,
       user,
       {
         limit: request.limit ?? 10,
@@ -318,9 +377,12 @@ export class RecommendationEngine {
         diversity: request.diversity ?? variant.diversity,
         explore: request.explore ?? false,
         weights: variant.weights,
+        fairness: { maxPopularShare: request.max_popular_share, maxLanguageShare: request.max_language_share },
+        slate,
       },
     );
-    return {
+    this.monitor.observe(state, user, result.items);
+    const served: RecommendationResponse = {
       ...response,
       model_version: state.bundle?.version ?? null,
       degraded: result.degraded || storeFailed,
@@ -338,6 +400,30 @@ export class RecommendationEngine {
         diversity_category: ranked.diversity_category,
       })),
     };
+    // Recorded in the background: attribution adds nothing to the request's latency.
+    this.learning?.served(served, slate !== undefined);
+    return served;
+  }
+
+  /** The request's context signals (time, session, mood, ...); one that fails to build is left out, logged. */
+  private contextSignals(state: ServingState, user: ServedUserState, request: RecommendationRequest, weights?: Readonly<Record<string, number>>) {
+    const { signals } = this.context.build(
+      {
+        catalog: state.catalog,
+        popularity: state.popularity,
+        models: state.bundle?.context,
+        user,
+        recentEvents: user.recentEvents,
+        input: request,
+        serviceNowMs: this.now(),
+        story: state.story,
+        storyModel: state.bundle?.story,
+        segments: state,
+      },
+      weights,
+      (signal, error) => this.logger.warn({ signal, err: error }, 'context signal failed; serving without it'),
+    );
+    return signals;
   }
 
   /** Items like `itemId`; undefined when the item does not exist. */
@@ -408,20 +494,99 @@ export class RecommendationEngine {
     const activeVersion = await this.registry.activeVersion();
     const base = kind === 'incremental' && activeVersion ? await this.registry.get(activeVersion) : undefined;
     if (kind === 'incremental' && !base) this.logger.info({ version }, 'no active version to update: training in full');
-    const trained = base
-      ? await trainIncrement(this.store, base, await this.registry.load(base.version), version)
-      : await trainVersion(this.store, version, this.options.trainer, progress);
+    const increment = base && (await trainIncrement(this.store, base, await this.registry.load(base.version), version));
+    // A user erased since the base version: only a full retrain forgets them.
+    if (base && !increment) this.logger.info({ version }, 'users erased since the active version: training in full');
+    const trained = increment || (await trainVersion(this.store, version, this.options.trainer, progress));
     // An increment has no holdout of its own; the next full retrain is measured and gated again.
-    const { activate, reason } = base
+    const { activate, reason } = increment
       ? { activate: true, reason: `activated: ${trained.record.notes}` }
       : await this.qualityGate(trained.record.metrics);
-    await this.registry.save({ ...trained.record, notes: reason }, trained.artifacts, { status: activate ? 'inactive' : 'rejected' });
+    // Decoded once, before it is saved: the drift reference is computed with it, and its ANN index
+    // is saved with the version, so other processes restore the index instead of building their own.
+    const bundle = await this.decodeVersion(version, trained.artifacts);
+    const reference = await this.driftReference(bundle);
+    const index = bundle.mf?.index.toBytes?.();
+    const artifacts = {
+      ...trained.artifacts,
+      ...(reference && { [DRIFT_ARTIFACT]: reference }),
+      ...(index && { [ANN_INDEX_ARTIFACT]: index }),
+    };
+    await this.registry.save({ ...trained.record, notes: reason }, artifacts, { status: activate ? 'inactive' : 'rejected' });
     if (activate) {
-      await this.loadVersion(version);
+      this.install(bundle, artifacts);
       await this.registry.activate(version);
     }
     this.logger.info({ version, activated: activate, reason, metrics: trained.record.metrics }, 'model version trained');
+    // Earlier versions must not keep naming users erased since they were trained (next retrain retries).
+    await scrubErasedUsers(this.registry, this.store, this.logger).catch((error: unknown) =>
+      this.logger.error({ err: error }, 'could not scrub erased users from earlier model versions'),
+    );
     return { version, activated: activate, reason, metrics: trained.record.metrics };
+  }
+
+  // ---- observability (see serving-monitor.ts, drift-reference.ts) ---------------------------
+
+  stats(): EngineStats {
+    return {
+      user_state_cache: { ...this.users.counter.snapshot(), size: this.users.size },
+      serving_state_cache: this.serving.counter.snapshot(),
+    };
+  }
+
+  /** Exposure and drift of what was served lately; recomputed at most every few seconds. */
+  observability(): ServingObservability {
+    return this.monitor.snapshot();
+  }
+
+  /** The registry record of the served version (training time, offline metrics, creation time). */
+  async activeModel(): Promise<ModelRecord | undefined> {
+    const version = this.activeVersion();
+    return version ? this.registry.get(version) : undefined;
+  }
+
+  /** Jobs waiting and running per job name, when the job runner can tell. */
+  async queueDepths(): Promise<QueueDepth[]> {
+    return (await this.jobs.queueDepths?.()) ?? [];
+  }
+
+  /** Drops raw events received before the retention period; features derived from them stay. */
+  async dropExpiredEvents(): Promise<{ dropped: number; before: string }> {
+    if (!(this.options.eventRetentionMs > 0)) return { dropped: 0, before: new Date(0).toISOString() };
+    const before = this.now() - this.options.eventRetentionMs;
+    const dropped = await this.store.events.dropBefore(before);
+    if (dropped > 0) this.logger.info({ dropped, before: new Date(before).toISOString() }, 'raw events past the retention period dropped');
+    return { dropped, before: new Date(before).toISOString() };
+  }
+
+  /** The new version's training snapshot for drift; a failure only costs the drift metrics. */
+  private async driftReference(bundle: ModelBundle): Promise<Uint8Array | undefined> {
+    try {
+      const variant = this.options.experiment.variants[0]!;
+      return await buildDriftReference(
+        this.store,
+        bundle,
+        {
+          context: (catalog, popularity) => ({
+            catalog,
+            popularity,
+            calibration: bundle.calibration,
+            collaborativeBlend: collaborativeBlend(
+              bundle.mf?.bind(catalog),
+              variant.collaborative === 'ncf' ? bundle.ncf?.bind(catalog) : undefined,
+              this.options.trainer.blend,
+            ),
+            story: this.story.signal(catalog, bundle.story),
+            now: this.now(),
+          }),
+          options: { weights: variant.weights, diversity: variant.diversity },
+        },
+        this.now(),
+      );
+    } catch (error) {
+      this.logger.warn({ version: bundle.version, err: error }, 'drift reference could not be computed; drift metrics stay empty for this version');
+      return undefined;
+    }
   }
 
   private async qualityGate(metrics: Record<string, number>) {
@@ -457,10 +622,19 @@ export class RecommendationEngine {
   }
 
   private async loadVersion(version: string): Promise<void> {
-    // Built completely before the swap: requests in flight keep the previous version.
     const artifacts = await this.registry.load(version);
+    this.install(await this.decodeVersion(version, artifacts), artifacts);
+  }
+
+  private async decodeVersion(version: string, artifacts: Artifacts): Promise<ModelBundle> {
     const bundle = decodeBundle(version, artifacts, this.indexFactory);
     bundle.story = await decodeStoryModel(artifacts);
+    return bundle;
+  }
+
+  /** Serves a fully built bundle: requests in flight keep the previous version. */
+  private install(bundle: ModelBundle, artifacts: Artifacts): void {
     this.serving.setBundle(bundle);
+    this.monitor.setReference(bundle.version, artifacts[DRIFT_ARTIFACT]);
   }
 }

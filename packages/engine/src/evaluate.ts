@@ -1,5 +1,5 @@
 import { averagePrecision, ndcgAt, precisionAt, recallAt, type UserItemFeature } from '@recsys/core';
-import { rank, type RankingContext, type SignalWeights } from '@recsys/ranking';
+import { type FairnessOptions, rank, type RankingContext, type SignalWeights } from '@recsys/ranking';
 
 export interface RankingMetrics {
   ndcg_at_10: number;
@@ -23,6 +23,10 @@ export function evaluateRanking(
     k?: number;
     diversity?: number;
     maxUsers?: number;
+    /** Fairness-aware re-ranking, as a request's max_popular_share / max_language_share sets it. */
+    fairness?: FairnessOptions;
+    /** Filled with every served list (item ids, best first): for exposure metrics. */
+    lists?: string[][];
     /** Filled with every shown item's predicted_score and 1 when it was held out (a later like): the calibration sample. */
     sample?: { scores: number[]; labels: number[] };
   },
@@ -37,7 +41,7 @@ export function evaluateRanking(
     const result = rank(
       context,
       { userId, interactions: interactions.get(userId) ?? [] },
-      { limit: k, weights: options.weights, diversity: options.diversity ?? 0, explore: false },
+      { limit: k, weights: options.weights, diversity: options.diversity ?? 0, explore: false, fairness: options.fairness },
     );
     const ids = result.items.map((r) => r.item.item_id);
     for (const ranked of result.items) {
@@ -45,6 +49,7 @@ export function evaluateRanking(
       options.sample?.labels.push(relevant.has(ranked.item.item_id) ? 1 : 0);
     }
     ids.forEach((id) => shown.add(id));
+    options.lists?.push(ids);
     sums.ndcg += ndcgAt(ids, relevant, k);
     sums.precision += precisionAt(ids, relevant, k);
     sums.recall += recallAt(ids, relevant, k);

@@ -9,6 +9,8 @@ export interface Variant {
   weights: SignalWeights;
   /** Default diversity of the variant's lists when the request does not set one. */
   diversity: number;
+  /** hybrid (default): the blended score orders the list; bandit: the arms share its slots (learning-loop.ts). */
+  policy?: 'hybrid' | 'bandit';
 }
 
 export interface Experiment {

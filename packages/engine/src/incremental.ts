@@ -3,6 +3,9 @@ import { ImplicitALS, NeuMF } from '@recsys/models';
 import { CALIBRATION_ARTIFACT, decodeJson, encodeBundle } from './model-bundle.js';
 import { STORY_ARTIFACT } from './story.js';
 import type { TrainedVersion } from './trainer.js';
+import { SEGMENTS_ARTIFACT } from './segments/segment-model.js';
+import { fitContextArtifacts } from './context/context-training.js';
+import { refitSegments } from './segments/segment-training.js';
 
 export class NoBaseVersionError extends Error {
   override name = 'NoBaseVersionError';
@@ -18,15 +21,20 @@ interface Fresh {
  * An incremental version: the base version's ALS and NCF moved by mini-batch updates on the events
  * received since it was trained (new users and items appended), without a full retrain. The
  * text model is carried over unchanged. There is no holdout: the next full retrain measures again.
+ * Undefined when the base holds a user the store no longer knows (erased since): an increment
+ * would carry their vector over, so only a full retrain may follow.
  */
 export async function trainIncrement(
   store: Store,
   base: ModelRecord,
   baseArtifacts: Artifacts,
   version: string,
-): Promise<TrainedVersion> {
+): Promise<TrainedVersion | undefined> {
   const started = performance.now();
   const userIds = [...decodeJson<string[]>(baseArtifacts['user-ids.json'], 'user-ids.json')];
+  const stored = new Set(await store.users.userIds());
+  // '' is a user already scrubbed out (model-scrub.ts): an anonymous row, nothing to forget.
+  if (userIds.some((id) => id !== '' && !stored.has(id))) return undefined;
   const itemIds = [...decodeJson<string[]>(baseArtifacts['item-ids.json'], 'item-ids.json')];
   const userRow = new Map(userIds.map((id, row) => [id, row]));
   const itemRow = new Map(itemIds.map((id, row) => [id, row]));
@@ -55,6 +63,11 @@ export async function trainIncrement(
   const als = ImplicitALS.fromArtifact(baseArtifacts['als.bin']!).partialFit(updates);
   const ncfBytes = baseArtifacts['ncf.bin'];
   const ncf = ncfBytes ? NeuMF.fromArtifact(ncfBytes).partialFit(updates) : undefined;
+  // Segments are refitted on the users the store holds now: one erased since the base is in none.
+  const segments = await refitSegments(store, baseArtifacts[SEGMENTS_ARTIFACT], itemIds, (userId) => {
+    const row = userRow.get(userId);
+    return row !== undefined && row < als.nUsers ? als.userVector(row) : undefined;
+  }, (vector) => als.scoreItems(vector));
   return {
     record: {
       version,
@@ -71,6 +84,9 @@ export async function trainIncrement(
       ncf,
       story: baseArtifacts[STORY_ARTIFACT],
       calibration: baseArtifacts[CALIBRATION_ARTIFACT],
+      segments,
+      // Refitted, not carried over: trending counters and transitions follow the fresh events.
+      context: await fitContextArtifacts(store),
     }),
   };
 }

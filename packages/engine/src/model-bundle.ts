@@ -3,6 +3,9 @@ import type { LsaModel } from '@recsys/content';
 import { ImplicitALS, NeuMF } from '@recsys/models';
 import { type Calibration, calibrationFromArtifact, MfModel, NcfModel } from '@recsys/ranking';
 import { STORY_ARTIFACT } from './story.js';
+import { SEGMENTS_ARTIFACT, SegmentModel } from './segments/segment-model.js';
+import { ContextModels } from './context/context-models.js';
+import { CONTEXT_LEARNERS } from './context/registry.js';
 
 /** The trained models of one version, ready to serve. */
 export interface ModelBundle {
@@ -16,6 +19,10 @@ export interface ModelBundle {
   calibration?: Calibration;
   /** The plot-embedding model (loaded separately, see decodeStoryModel: it needs the text analyzer). */
   story?: LsaModel;
+  /** User segments: where new users are placed and whose tastes they are served (cold start). */
+  segments?: SegmentModel;
+  /** Aggregates of the context signals (transitions, time-of-day shifts, ...): one artifact per learner. */
+  context?: ContextModels;
 }
 
 /** What a retrain produced, with the ids behind the models' rows. */
@@ -28,9 +35,15 @@ export interface TrainedModels {
   story?: Uint8Array;
   /** The score calibration's artifact (calibrationToArtifact). */
   calibration?: Uint8Array;
+  /** The user segments' artifact (UserSegments.toArtifact; tastes index `itemIds`). */
+  segments?: Uint8Array;
+  /** The context learners' artifacts (ContextModels.fit), saved under their own names. */
+  context?: Artifacts;
 }
 
 export const CALIBRATION_ARTIFACT = 'calibration.bin';
+/** The MF model's ANN index as its backend serialised it (absent: built when the version loads). */
+export const ANN_INDEX_ARTIFACT = 'ann-index.bin';
 
 const encodeJson = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 export const decodeJson = <T>(bytes: Uint8Array | undefined, name: string): T => {
@@ -46,6 +59,8 @@ export function encodeBundle(models: TrainedModels): Artifacts {
     ...(models.ncf && { 'ncf.bin': models.ncf.toArtifact() }),
     ...(models.story && { [STORY_ARTIFACT]: models.story }),
     ...(models.calibration && { [CALIBRATION_ARTIFACT]: models.calibration }),
+    ...(models.segments && { [SEGMENTS_ARTIFACT]: models.segments }),
+    ...models.context,
   };
 }
 
@@ -56,10 +71,13 @@ export function decodeBundle(version: string, artifacts: Artifacts, indexFactory
     userIds: decodeJson<string[]>(artifacts['user-ids.json'], 'user-ids.json'),
   };
   const als = artifacts['als.bin'];
-  if (als) bundle.mf = new MfModel(ImplicitALS.fromArtifact(als), bundle.itemIds, indexFactory);
+  if (als) bundle.mf = new MfModel(ImplicitALS.fromArtifact(als), bundle.itemIds, indexFactory, artifacts[ANN_INDEX_ARTIFACT]);
   const ncf = artifacts['ncf.bin'];
   if (ncf) bundle.ncf = new NcfModel(NeuMF.fromArtifact(ncf), bundle.itemIds, bundle.userIds);
   const calibration = artifacts[CALIBRATION_ARTIFACT];
   if (calibration) bundle.calibration = calibrationFromArtifact(calibration);
+  const segments = artifacts[SEGMENTS_ARTIFACT];
+  if (segments) bundle.segments = SegmentModel.fromArtifact(segments, bundle.itemIds);
+  bundle.context = ContextModels.decode(artifacts, CONTEXT_LEARNERS);
   return bundle;
 }

@@ -1,5 +1,6 @@
 import type { Store } from '@recsys/core';
 import { CatalogView, type MfSignal, type NcfSignal, type PopularitySignal, type StorySignal } from '@recsys/ranking';
+import { CacheCounter } from './engine-stats.js';
 import type { ModelBundle } from './model-bundle.js';
 import { buildPopularity } from './popularity.js';
 import type { StoryServing } from './story.js';
@@ -38,6 +39,8 @@ export class ServingStateCache {
   lastGood: ServingState | undefined;
   private bundle: ModelBundle | undefined;
   private eventsSincePopularity = 0;
+  /** A miss is a request that waited for a rebuild from the store. */
+  readonly counter = new CacheCounter();
 
   constructor(
     private readonly store: Store,
@@ -70,6 +73,7 @@ export class ServingStateCache {
    */
   current(): Promise<ServingState> {
     if (!this.state) {
+      this.counter.miss();
       this.state = this.build();
       return this.state;
     }
@@ -83,6 +87,7 @@ export class ServingStateCache {
         () => undefined, // keep serving the old state; the next request past the age tries again
       ).finally(() => (this.refreshing = false));
     }
+    this.counter.hit();
     return this.state.then((state) => this.refreshPopularity(state));
   }
 

@@ -16,9 +16,11 @@ import { evaluateRanking, type RankingMetrics } from './evaluate.js';
 import { HYBRID_WEIGHTS } from './experiments.js';
 import { splitHoldout } from './holdout.js';
 import { encodeBundle } from './model-bundle.js';
+import { fitContextArtifacts } from './context/context-training.js';
 import { fitStoryModel } from './story.js';
 import { buildPopularity, itemFeaturesFrom } from './popularity.js';
 import { collectTrainingData, type TrainingData } from './training-data.js';
+import { type SegmentTrainingOptions, trainSegments } from './segments/segment-training.js';
 
 export interface TrainerOptions {
   als: Partial<AlsOptions>;
@@ -38,6 +40,8 @@ export interface TrainerOptions {
   /** How the primary variant mixes the collaborative models (see COLLABORATIVE_BLEND). */
   blend: { ncf: number; mf: number };
   seed: number;
+  /** User segments for cold start (KMeans over ALS user factors and profiles); false turns them off. */
+  segments?: Partial<SegmentTrainingOptions> | false;
 }
 
 export const DEFAULT_TRAINER_OPTIONS: TrainerOptions = {
@@ -100,11 +104,25 @@ export async function trainVersion(
         onProgress: (epoch, epochs) => reportProgress(0.75 + 0.25 * (epoch / epochs)),
       })
     : undefined;
+  const segments =
+    options.segments === false
+      ? undefined
+      : await trainSegments(
+          {
+            data,
+            userVector: (row) => als.userVector(row),
+            preferences: (id) => store.users.getPreferences(id),
+            itemScores: (vector) => als.scoreItems(vector),
+          },
+          { seed: options.seed, ...options.segments },
+        );
+  // Context aggregates (transitions, time-of-day shifts, trending counters) from the time-ordered log.
+  const context = await fitContextArtifacts(store, data.items);
   return {
     record: {
       version,
       created_at: new Date().toISOString(),
-      components: ['popularity', 'als', ...(ncf ? ['ncf'] : []), ...(story ? ['story'] : [])],
+      components: ['popularity', 'als', ...(ncf ? ['ncf'] : []), ...(story ? ['story'] : []), ...(segments ? ['segments'] : []), ...(Object.keys(context).length ? ['context'] : [])],
       metrics: {
         ...holdout.metrics,
         als_regularization: als.options.regularization,
@@ -112,6 +130,7 @@ export async function trainVersion(
         items: data.itemIds.length,
         interactions: data.matrix.nnz,
         ...(story && { story_dimensions: story.dimensions, story_terms: story.vocabulary.size }),
+        ...segments?.metrics,
       },
       training_seconds: (performance.now() - started) / 1000,
     },
@@ -122,6 +141,8 @@ export async function trainVersion(
       ncf,
       story: story?.toArtifact(),
       calibration: holdout.calibration && calibrationToArtifact(holdout.calibration),
+      segments: segments?.segments.toArtifact(),
+      context,
     }),
   };
 }

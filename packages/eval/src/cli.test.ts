@@ -33,19 +33,25 @@ describe('pnpm eval', () => {
   it('trains, ranks through the served pipeline and prints the table, with progress on stderr', async () => {
     const io = capture();
     const modelDir = mkdtempSync(join(tmpdir(), 'eval-models-'));
-    const code = await main(['--dataset', 'movielens-100k', '--data', plantedDataset(), '--models', 'popularity,als,svd,ncf,hybrid', '--in-process', '--threads', '1', '--model-dir', modelDir]);
+    const code = await main(['--dataset', 'movielens-100k', '--data', plantedDataset(), '--models', 'popularity,als,svd,ncf,hybrid', '--in-process', '--threads', '1', '--model-dir', modelDir, '--fairness', '0.3']);
     expect(code).toBe(0);
     const table = io.out();
     for (const model of ['popularity', 'als', 'ncf', 'hybrid']) {
-      expect(table).toMatch(new RegExp(`\\| ${model} \\| 0 \\| `));
-      expect(table).toMatch(new RegExp(`\\| ${model} \\| 0.15 \\| `));
+      expect(table).toMatch(new RegExp(`\\| ${model} \\| 0 \\| - \\| `));
+      expect(table).toMatch(new RegExp(`\\| ${model} \\| 0.15 \\| - \\| `));
+      expect(table).toMatch(new RegExp(`\\| ${model} \\| 0.15 \\| 0.3 \\| `));
     }
-    expect(table).toContain('| model | diversity | MAP | nDCG@10 | Precision@10 | Recall@10 | coverage@10 | training (s) | peak RSS (MiB) |');
+    expect(table).toContain(
+      '| model | diversity | max popular share | MAP | nDCG@10 | Precision@10 | Recall@10 | coverage@10 | exposure Gini | long-tail share | training (s) | peak RSS (MiB) |',
+    );
     expect(io.err()).toMatch(/ncf: epoch 1\//);
     expect(io.err()).toMatch(/ranking \d+ users through the served pipeline/);
     // The planted blocks are easy: collaborative models beat popularity by far (ALS's λ, chosen
     // for MovieLens, is far too strong for 45 users, as the trainer's grid search knows).
-    const ndcg = (model: string) => Number(new RegExp(`\\| ${model} \\| 0 \\| [\\d.]+ \\| ([\\d.]+) \\|`).exec(table)![1]);
+    const ndcg = (model: string) => Number(new RegExp(`\\| ${model} \\| 0 \\| - \\| [\\d.]+ \\| ([\\d.]+) \\|`).exec(table)![1]);
+    // Bounding the head share sends more of the slots to the long tail.
+    const cells = (model: string, bound: string) => new RegExp(`\\| ${model} \\| 0.15 \\| ${bound} \\|(.*)\\|`).exec(table)![1]!.split('|').map(Number);
+    expect(cells('als', '0.3')[6]).toBeGreaterThan(cells('als', '-')[6]!); // long-tail share
     expect(ndcg('svd')).toBeGreaterThan(ndcg('popularity') + 0.2);
     expect(ndcg('ncf')).toBeGreaterThan(ndcg('popularity') + 0.2);
     expect(ndcg('hybrid')).toBeGreaterThan(ndcg('popularity') + 0.2);

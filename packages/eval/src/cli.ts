@@ -18,7 +18,9 @@ const USAGE = `usage: pnpm eval --dataset <${DATASETS.join('|')}> --data <dir> [
   --threads <n>       NCF training threads (default 2)
   --model-dir <dir>   where trained models are written (default: a new temporary directory)
   --reuse-models      load the models found in --model-dir instead of training them
-  --in-process        run every model in this process (peak memory then accumulates across rows)`;
+  --in-process        run every model in this process (peak memory then accumulates across rows)
+  --fairness <list>   comma-separated max_popular_share bounds (0-1) evaluated at the served diversity
+                      besides the unbounded rows, e.g. 0.5,0.3: the fairness-aware re-ranking trade-off`;
 
 interface CliOptions {
   dataset: DatasetName;
@@ -29,6 +31,7 @@ interface CliOptions {
   modelDir: string;
   reuse: boolean;
   inProcess: boolean;
+  fairness: number[];
   child?: ModelName;
   trained: Partial<Record<ModelName, number>>;
 }
@@ -47,6 +50,7 @@ function parse(argv: string[]): CliOptions {
       'model-dir': { type: 'string' },
       'reuse-models': { type: 'boolean', default: false },
       'in-process': { type: 'boolean', default: false },
+      fairness: { type: 'string' },
       child: { type: 'string' },
       trained: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -61,6 +65,8 @@ function parse(argv: string[]): CliOptions {
   const unknown = models.filter((m) => !MODELS.includes(m));
   if (unknown.length) throw new UsageError(`unknown model(s) ${unknown.join(', ')}; choose from ${MODELS.join(', ')}`);
   if (values.split !== 'test' && values.split !== 'validation') throw new UsageError('--split must be test or validation');
+  const fairness = values.fairness?.split(',').map((v) => Number(v.trim())) ?? [];
+  if (fairness.some((share) => !(share >= 0 && share <= 1))) throw new UsageError('--fairness takes numbers from 0 to 1, e.g. 0.5,0.3');
   const threads = Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new UsageError('--threads must be a positive integer');
   return {
@@ -72,6 +78,7 @@ function parse(argv: string[]): CliOptions {
     modelDir: values['model-dir'] ?? mkdtempSync(join(tmpdir(), 'recsys-eval-')),
     reuse: values['reuse-models'],
     inProcess: values['in-process'],
+    fairness,
     child: values.child as ModelName | undefined,
     trained: values.trained ? (JSON.parse(values.trained) as CliOptions['trained']) : {},
   };
@@ -98,6 +105,7 @@ async function runOne(model: ModelName, o: CliOptions, data = prepare(o).data, t
     reuse: o.reuse,
     trainedSeconds: trained,
     progress,
+    fairness: o.fairness,
   });
 }
 

@@ -18,6 +18,7 @@ import {
   StorySignal,
 } from '@recsys/ranking';
 import type { EvalConfig } from './config.js';
+import { type ExposureMetrics, exposureMetrics } from './exposure-report.js';
 import type { EvaluationData } from './protocol.js';
 
 export const MODELS = ['popularity', 'als', 'svd', 'nmf', 'item-knn', 'ncf', 'hybrid'] as const;
@@ -28,7 +29,9 @@ type StoredModel = Exclude<ModelName, 'popularity' | 'hybrid'>;
 export interface ResultRow {
   model: ModelName;
   diversity: number;
-  metrics: RankingMetrics;
+  /** The fairness bound the row was served with (max_popular_share); 1 = none. */
+  maxPopularShare: number;
+  metrics: RankingMetrics & ExposureMetrics;
   /** Seconds to train (for the hybrid: the sum of its members'); NaN when loaded from a file. */
   trainSeconds: number;
   /** Process RSS high-water mark in MiB when the row was measured. */
@@ -48,6 +51,8 @@ export interface HarnessOptions {
   /** Training seconds of models trained earlier (by another process), for the hybrid's total. */
   trainedSeconds?: Partial<Record<ModelName, number>>;
   progress: (message: string) => void;
+  /** Extra rows at the served diversity, one per max_popular_share bound (fairness-aware re-ranking). */
+  fairness?: readonly number[];
 }
 
 /** A model file that could not be loaded (another kind or format version, or damaged). */
@@ -83,10 +88,19 @@ export async function trainAndEvaluate(model: ModelName, o: HarnessOptions): Pro
     context = { catalog, popularity, collaborative: { signal: obtained.signal, source: model === 'ncf' ? 'ncf_primary' : 'mf_fallback' } };
   }
   const rows: ResultRow[] = [];
-  for (const diversity of [0, config.servedDiversity]) {
-    o.progress(`${model}: ranking ${data.heldOut.size} users through the served pipeline (diversity ${diversity})`);
-    const metrics = evaluateRanking(context, data.train.interactions, data.heldOut, { weights, k: o.k, diversity });
-    rows.push({ model, diversity, metrics, trainSeconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 });
+  const settings = [
+    { diversity: 0, maxPopularShare: 1 },
+    { diversity: config.servedDiversity, maxPopularShare: 1 },
+    ...(o.fairness ?? []).filter((share) => share < 1).map((maxPopularShare) => ({ diversity: config.servedDiversity, maxPopularShare })),
+  ];
+  for (const { diversity, maxPopularShare } of settings) {
+    const bound = maxPopularShare < 1 ? `, max_popular_share ${maxPopularShare}` : '';
+    o.progress(`${model}: ranking ${data.heldOut.size} users through the served pipeline (diversity ${diversity}${bound})`);
+    const lists: string[][] = [];
+    const fairness = maxPopularShare < 1 ? { maxPopularShare } : undefined;
+    const ranking = evaluateRanking(context, data.train.interactions, data.heldOut, { weights, k: o.k, diversity, fairness, lists });
+    const metrics = { ...ranking, ...exposureMetrics(lists, catalog, popularity) };
+    rows.push({ model, diversity, maxPopularShare, metrics, trainSeconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 });
   }
   return rows;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UserSegments, profileFromPreferences, type SegmentProfile, type SparseRows } from './segments.js';
+import { ArtifactFormatError, encodeArtifact } from '@recsys/core';
+import { meanSilhouette, UserSegments, profileFromPreferences, type SegmentProfile, type SparseRows } from './segments.js';
 import { gaussian, mulberry32 } from './seeded-random.js';
 
 const GROUPS = [
@@ -138,6 +139,75 @@ describe('UserSegments', () => {
   });
 });
 
+describe('UserSegments: choosing k, describing and storing segments', () => {
+  const data = planted(40, 1);
+  const segments = UserSegments.fit(data, { k: 'auto', seed: 7, minSegmentSize: 10 });
+  const segmentOf = GROUPS.map((_, grp) => segments.assign(data.centres[grp]!));
+
+  it('chooses the planted number of groups by silhouette', () => {
+    expect(segments.k).toBe(3);
+    expect(segments.report?.k).toBe(3);
+    const best = Math.max(...segments.report!.tried.map((t) => t.silhouette));
+    expect(segments.report!.tried.find((t) => t.k === 3)!.silhouette).toBe(best);
+    expect(new Set(segmentOf).size).toBe(3);
+  });
+
+  it('does not split users into segments smaller than the minimum', () => {
+    const few = UserSegments.fit({ vectors: data.vectors.slice(0, 30), profiles: data.profiles.slice(0, 30) }, { k: 'auto', minSegmentSize: 20 });
+    expect(few.k).toBe(1);
+    const some = UserSegments.fit(data, { k: 'auto', minSegmentSize: 50 });
+    expect(some.k).toBe(2); // 120 users, at least 50 each on average
+  });
+
+  it('gives each segment a user vector near its group centre and a name from its members', () => {
+    GROUPS.forEach((spec, grp) => {
+      const v = segments.segmentVector(segmentOf[grp]!)!;
+      const centre = data.centres[grp]!;
+      const distance = Math.hypot(...v.map((x, j) => x - centre[j]!));
+      expect(distance).toBeLessThan(0.2 * Math.hypot(...centre));
+      const d = segments.describe(segmentOf[grp]!);
+      expect(d).toMatchObject({ age_bucket: spec.age, country: spec.country });
+      // Comedy is shared by every group: the characteristic genre comes first.
+      expect(d.genres[0]).toBe(spec.genre);
+      expect(segments.label(segmentOf[grp]!)).toBe(`${spec.age}, ${spec.country}, ${spec.genre.toLowerCase()}`);
+    });
+  });
+
+  it('places by gender when that is what is known', () => {
+    const profiles = data.profiles.map((p, u) => ({ ...p, gender: data.group[u] === 1 ? 'F' : 'M' }));
+    const seg = UserSegments.fit({ vectors: data.vectors, profiles }, { k: 3, seed: 7 });
+    const drama = seg.assign(data.centres[1]!);
+    expect(seg.assignFromProfile({ gender: 'F' })).toBe(drama);
+    expect(seg.describe(drama).gender).toBe('F');
+    expect(seg.knows({ gender: 'F' })).toBe(true);
+    expect(seg.knows({ gender: 'X', country: 'Atlantis' })).toBe(false);
+  });
+
+  it('round-trips through its binary artifact', () => {
+    const bytes = segments.toArtifact();
+    const copy = UserSegments.fromArtifact(bytes);
+    expect(copy.k).toBe(segments.k);
+    expect([...copy.centroids]).toEqual([...segments.centroids]);
+    expect([...copy.sizes]).toEqual([...segments.sizes]);
+    expect(copy.nItems).toBe(30);
+    for (let s = 0; s < segments.k; s++) {
+      expect(copy.segmentTopItems(s, 10)).toEqual(segments.segmentTopItems(s, 10));
+      expect(copy.label(s)).toBe(segments.label(s));
+    }
+    data.vectors.slice(0, 12).forEach((v, u) => expect(copy.assign(v, data.profiles[u])).toBe(segments.assign(v, data.profiles[u])));
+    const other = encodeArtifact({ kind: 'als', format: 1, meta: {}, arrays: {} });
+    expect(() => UserSegments.fromArtifact(other)).toThrow(ArtifactFormatError);
+  });
+
+  it('scores clear clusters near 1 and a single blob near 0 by silhouette', () => {
+    const two = [[0, 0], [0, 0.1], [10, 10], [10, 10.1]];
+    expect(meanSilhouette(two, [[0, 0.05], [10, 10.05]])).toBeGreaterThan(0.95);
+    const line = Array.from({ length: 20 }, (_, i) => [i, 0]);
+    expect(meanSilhouette(line, [[4.5, 0], [14.5, 0]])).toBeLessThan(0.8);
+    expect(meanSilhouette(line, [[9.5, 0]])).toBe(0);
+  });
+});
+
 describe('profileFromPreferences', () => {
   it('keeps demographics and gives chosen genres equal shares', () => {
     expect(profileFromPreferences({ age_bucket: '25-34', genres: ['Drama', 'Anime'] })).toEqual({
@@ -145,5 +215,6 @@ describe('profileFromPreferences', () => {
       genre_shares: { Drama: 1, Anime: 1 },
     });
     expect(profileFromPreferences({ genres: [] })).toEqual({});
+    expect(profileFromPreferences({ gender: 'F', country: 'DE' })).toEqual({ gender: 'F', country: 'DE' });
   });
 });

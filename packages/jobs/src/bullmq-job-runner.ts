@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { JobHandler, JobInfo, JobRunner } from '@recsys/core';
+import type { JobHandler, JobInfo, JobRunner, QueueDepth } from '@recsys/core';
 import { Redis } from 'ioredis';
 import { BullMqJobQueues } from './bullmq/bullmq-job-queues.js';
 import { BullMqJobWorkers, type BullMqWorkerOptions } from './bullmq/bullmq-job-workers.js';
@@ -75,6 +75,19 @@ export class BullMqJobRunner implements JobRunner {
 
   unschedule(name: string): Promise<void> {
     return this.queues.unschedule(name);
+  }
+
+  /**
+   * Jobs per declared queue, from Redis: waiting (also prioritized), active, and delayed
+   * (retry backoffs and the next run of a schedule, which is always there while one is set).
+   */
+  async queueDepths(): Promise<QueueDepth[]> {
+    return Promise.all(
+      this.queues.all().map(async (queue) => {
+        const c = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
+        return { name: queue.name, waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0 };
+      }),
+    );
   }
 
   /** The BullMQ queues of the job names declared so far, for a queue dashboard. */

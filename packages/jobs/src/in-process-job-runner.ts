@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JobContext, JobHandler, JobInfo, JobRunner } from '@recsys/core';
+import type { JobContext, JobHandler, JobInfo, JobRunner, QueueDepth } from '@recsys/core';
 
 // Runs jobs in the background of the current process: a FIFO queue worked by `concurrency`
 // slots, retries with exponential backoff, and interval schedules on unref'd timers (a schedule
@@ -105,6 +105,18 @@ export class InProcessJobRunner implements JobRunner {
     }, everyMs);
     timer.unref();
     this.schedules.set(name, timer);
+  }
+
+  /** Jobs queued, running and waiting out a retry backoff, per registered name. */
+  async queueDepths(): Promise<QueueDepth[]> {
+    const depths = new Map([...this.handlers.keys()].map((name) => [name, { name, waiting: 0, active: 0, delayed: 0 }]));
+    for (const job of this.ready) depths.get(job.name)!.waiting++;
+    for (const id of this.running.keys()) {
+      const job = this.jobs.get(id);
+      if (job) depths.get(job.name)!.active++;
+    }
+    for (const { job } of this.retrying.values()) depths.get(job.name)!.delayed++;
+    return [...depths.values()];
   }
 
   /** Stops the schedule of `name`, if any. */

@@ -115,3 +115,15 @@ describe('sticky assignment', () => {
     expect(same / 10_000).toBeLessThan(0.53);
   });
 });
+
+describe('variant policy', () => {
+  const base = { id: 'p', variants: [{ name: 'a', allocation: 100, collaborative: 'ncf', weights: { collaborative: 1, popularity: 0, trending: 0 } }] };
+  it('defaults to hybrid, accepts bandit and names an unknown policy', () => {
+    const plain = validateExperimentDefinition(base);
+    expect(plain.ok && plain.experiment.variants[0]!.policy).toBe('hybrid');
+    const bandit = validateExperimentDefinition({ ...base, variants: [{ ...base.variants[0], policy: 'bandit' }] });
+    expect(bandit.ok && bandit.experiment.variants[0]!.policy).toBe('bandit');
+    const bad = validateExperimentDefinition({ ...base, variants: [{ ...base.variants[0], policy: 'greedy' }] });
+    expect(bad.ok ? [] : bad.errors).toEqual([{ field: 'variants[0].policy', message: 'unknown policy "greedy"; expected one of hybrid, bandit' }]);
+  });
+});

@@ -5,6 +5,13 @@
 export const VARIANT_ALGORITHMS = ['ncf', 'mf'] as const;
 export type VariantAlgorithm = (typeof VARIANT_ALGORITHMS)[number];
 
+/**
+ * How a variant fills its lists: `hybrid` ranks by the blended score (weights), `bandit` lets the
+ * Thompson-sampling bandit share the slots among the arms ncf, mf, story, trending and random.
+ */
+export const VARIANT_POLICIES = ['hybrid', 'bandit'] as const;
+export type VariantPolicy = (typeof VARIANT_POLICIES)[number];
+
 /** Hybrid signal weights (the ranking pipeline's SignalWeights). */
 export interface VariantWeights {
   collaborative: number;
@@ -21,6 +28,7 @@ export interface ExperimentVariant {
   weights: VariantWeights;
   /** Default diversity (0-1) of the variant's lists. */
   diversity: number;
+  policy: VariantPolicy;
 }
 
 export interface ExperimentDefinition {
@@ -49,7 +57,7 @@ export interface ValidationOptions {
 }
 
 const EXPERIMENT_FIELDS = new Set(['id', 'salt', 'description', 'variants']);
-const VARIANT_FIELDS = new Set(['name', 'allocation', 'collaborative', 'weights', 'diversity']);
+const VARIANT_FIELDS = new Set(['name', 'allocation', 'collaborative', 'weights', 'diversity', 'policy']);
 const WEIGHT_FIELDS = new Set(['collaborative', 'popularity', 'trending', 'story']);
 const REQUIRED_WEIGHTS = ['collaborative', 'popularity', 'trending'] as const;
 /** Allocations are percentages given with a few decimals; sums within this are 100. */
@@ -123,6 +131,10 @@ function validateVariant(
   if (!(VARIANT_ALGORITHMS as readonly unknown[]).includes(collaborative)) {
     bad('collaborative', `unknown algorithm ${JSON.stringify(collaborative)}; expected one of ${VARIANT_ALGORITHMS.join(', ')}`);
   }
+  const policy = raw.policy ?? 'hybrid';
+  if (!(VARIANT_POLICIES as readonly unknown[]).includes(policy)) {
+    bad('policy', `unknown policy ${JSON.stringify(policy)}; expected one of ${VARIANT_POLICIES.join(', ')}`);
+  }
   const diversity = raw.diversity ?? options.defaultDiversity ?? 0.15;
   if (!isFiniteNumber(diversity) || diversity < 0 || diversity > 1) bad('diversity', 'must be a number from 0 to 1');
 
@@ -148,6 +160,7 @@ function validateVariant(
     collaborative: collaborative as VariantAlgorithm,
     weights,
     diversity: diversity as number,
+    policy: policy as VariantPolicy,
   };
 }
 

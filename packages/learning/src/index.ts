@@ -5,3 +5,4 @@ export * from './thompson-bandit.js';
 export * from './experiment-stats.js';
 export * from './experiment-definition.js';
 export * from './simulator.js';
+export * from './outcome.js';

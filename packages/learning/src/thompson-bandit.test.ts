@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from './random.js';
 import { simulateBandit, simulatePopulation } from './simulator.js';
-import { BANDIT_ARMS, ThompsonBandit } from './thompson-bandit.js';
+import { armOfSource, BANDIT_ARMS, banditFromEvidence, ThompsonBandit } from './thompson-bandit.js';
 
 const TRUTH = { ncf: 0.1, mf: 0.08, story: 0.06, trending: 0.05, random: 0.02 };
 /** The truth after the change: MF becomes the best arm and NCF falls behind it. */
@@ -116,5 +116,25 @@ describe('ThompsonBandit against simulated users', () => {
     };
     expect(run(5_000)).toBeGreaterThanOrEqual(0.7);
     expect(run(Infinity)).toBeLessThan(0.5);
+  });
+});
+
+describe('banditFromEvidence', () => {
+  it('rebuilds the posteriors from stored evidence above the prior; unnamed arms start at the prior', () => {
+    const bandit = banditFromEvidence({ arms: [{ arm: 'trending', successes: 3, failures: 7 }], observations: 10 });
+    const trending = bandit.posteriors().find((p) => p.arm === 'trending')!;
+    expect([trending.alpha, trending.beta, trending.effectiveObservations]).toEqual([4, 8, 10]);
+    expect(bandit.posteriors().find((p) => p.arm === 'ncf')).toMatchObject({ alpha: 1, beta: 1 });
+    expect(bandit.snapshot().options.halfLifeObservations).toBe(5_000);
+  });
+
+  it('draws one value per arm, seeded, and maps arms to algorithm sources', () => {
+    const bandit = banditFromEvidence({ arms: [{ arm: 'ncf', successes: 500, failures: 0 }], observations: 500 });
+    const values = bandit.sampleValues(mulberry32(3));
+    expect(values).toHaveLength(BANDIT_ARMS.length);
+    expect(values[0]).toBeGreaterThan(0.98);
+    expect(bandit.sampleValues(mulberry32(3))).toEqual(values);
+    expect(armOfSource('story_similarity')).toBe('story');
+    expect(armOfSource('popularity_fallback')).toBeUndefined();
   });
 });

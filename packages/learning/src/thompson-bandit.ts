@@ -116,6 +116,15 @@ export class ThompsonBandit {
     return this.arms[best]!;
   }
 
+  /** One Thompson draw per arm (in `arms` order): the sampled reward of each. */
+  sampleValues(random: Random): Float64Array {
+    const values = new Float64Array(this.arms.length);
+    for (let i = 0; i < this.arms.length; i++) {
+      values[i] = sampleBeta(this.priorAlpha + this.successes[i]!, this.priorBeta + this.failures[i]!, random);
+    }
+    return values;
+  }
+
   /**
    * Allocates the slots of a slate: every slot goes to the winner of its own Thompson draw, so each
    * arm gets slots in proportion to the probability that it is the best arm.
@@ -197,4 +206,49 @@ export class ThompsonBandit {
     if (index < 0) throw new RangeError(`unknown arm: ${arm}`);
     return index;
   }
+}
+
+/** The arm whose slots carry an algorithm_source, and back. */
+export const ARM_SOURCES = {
+  ncf: 'ncf_primary',
+  mf: 'mf_fallback',
+  story: 'story_similarity',
+  trending: 'trending_boost',
+  random: 'random_explore',
+} as const satisfies Record<BanditArm, string>;
+
+export function armOfSource(source: string): BanditArm | undefined {
+  return BANDIT_ARMS.find((arm) => ARM_SOURCES[arm] === source);
+}
+
+/**
+ * A bandit over stored evidence (successes and failures above the prior per arm, as the learning
+ * store keeps them); arms the state does not name start at the prior.
+ */
+export function banditFromEvidence(
+  evidence: { arms: ReadonlyArray<{ arm: string; successes: number; failures: number }>; observations: number },
+  options: Omit<ThompsonBanditOptions, 'halfLifeMs'> = {},
+): ThompsonBandit {
+  const arms = [...(options.arms ?? BANDIT_ARMS)];
+  const priorAlpha = options.priorAlpha ?? 1;
+  const priorBeta = options.priorBeta ?? 1;
+  const byArm = new Map(evidence.arms.map((a) => [a.arm, a]));
+  const snapshot: ThompsonBanditSnapshot = {
+    version: 1,
+    arms: Object.fromEntries(
+      arms.map((arm) => {
+        const a = byArm.get(arm);
+        return [arm, { alpha: priorAlpha + Math.max(0, a?.successes ?? 0), beta: priorBeta + Math.max(0, a?.failures ?? 0) }];
+      }),
+    ),
+    observations: evidence.observations,
+    lastUpdateMs: null,
+    options: {
+      priorAlpha,
+      priorBeta,
+      halfLifeObservations: Number.isFinite(options.halfLifeObservations ?? 5_000) ? (options.halfLifeObservations ?? 5_000) : null,
+      halfLifeMs: null,
+    },
+  };
+  return ThompsonBandit.restore(snapshot);
 }

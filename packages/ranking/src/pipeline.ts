@@ -4,10 +4,12 @@ import type { CatalogView } from './catalog-view.js';
 import { evidenceFor, wilsonInterval } from './confidence.js';
 import { type ContextSignal, contextWeights } from './context-signal.js';
 import { diversityCategory, mmrSelect } from './diversity.js';
+import { fairnessPool, fairnessShortlist, fairRerank, type FairnessOptions } from './fairness.js';
 import { createRowFilter } from './filters.js';
 import { matchPreferences, preparePreferences, type PreparedPreferences } from './preference-match.js';
 import type { CollaborativeSignal, PopularitySignal, UserState } from './signals.js';
 import type { StorySignal, UserStoryProfile } from './story-signal.js';
+import { composeSlate, SLATE_ARM_SOURCES, type SlatePolicy, slateScores } from './slate.js';
 
 /** How much each signal counts in the hybrid score (per experiment variant). */
 export interface SignalWeights {
@@ -76,10 +78,17 @@ export interface RankOptions {
   diversity?: number;
   /** Reserve about a tenth of the slots for random picks the user would not otherwise see. */
   explore?: boolean;
+  /** Bounded share of head (popular) items or of one language in every prefix, after diversity. */
+  fairness?: FairnessOptions;
   weights: SignalWeights;
   /** Candidates taken from the collaborative model before filtering and scoring. */
   candidatePool?: number;
   random?: () => number;
+  /**
+   * Compose the list by arms (see slate.ts): each slot goes to the arm the policy prefers, which
+   * adds its best candidate by its own signal. Diversity, fairness and explore do not apply then.
+   */
+  slate?: SlatePolicy;
 }
 
 export interface RankedItem {
@@ -117,8 +126,11 @@ interface Scored {
   preference?: ReturnType<typeof matchPreferences>;
 }
 
+/** Candidates taken from each collaborative model when RankOptions.candidatePool is not set. */
+export const DEFAULT_CANDIDATE_POOL = 1000;
+
 /** The blend in force: `collaborativeBlend`, else the single `collaborative` model at weight 1. */
-function blendOf(context: RankingContext): readonly BlendedSignal[] {
+export function blendOf(context: RankingContext): readonly BlendedSignal[] {
   if (context.collaborativeBlend?.length) return context.collaborativeBlend;
   return context.collaborative ? [{ ...context.collaborative, weight: 1 }] : [];
 }
@@ -170,7 +182,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
 
   // Candidates: the collaborative model's nearest items plus popular and trending pools; small
   // catalogues are scored whole. Filters run before scoring so nothing filtered can slip through.
-  const poolSize = options.candidatePool ?? 1000;
+  const poolSize = options.candidatePool ?? DEFAULT_CANDIDATE_POOL;
   const wanted = Math.max(limit * 5, 50);
   const candidates = new Set<number>();
   const add = (rows: ArrayLike<number>, max = rows.length) => {
@@ -267,20 +279,30 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   };
   const totals = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) totals[i] = totalOf(rows[i]!, i, storyScores ? storyScores[i]! : NaN);
-  const shortlist = bestByTotal(totals, rows, wanted);
+  const shortlist = bestByTotal(totals, rows, fairnessShortlist(options.fairness, wanted));
   const shortRows = shortlist.map((i) => rows[i]!);
-  const picked = mmrSelect(
+  const diversified = mmrSelect(
     catalog,
     shortRows,
     shortlist.map((i) => totals[i]!),
-    limit,
+    fairnessPool(options.fairness, limit, shortRows.length),
     Math.min(1, Math.max(0, options.diversity ?? 0)),
-  ).map((p) => {
-    const i = shortlist[p]!;
-    return { row: shortRows[p]!, scored: scoreRow(rows[i]!, memberScores, i, storyScores ? storyScores[i]! : NaN), explore: false };
-  });
+  );
+  const slateSources = new Map<number, AlgorithmSource>();
+  const picked = options.slate
+    ? composeSlate(
+        { rows, limit, random: options.random ?? Math.random, scores: slateScores(blend.map((b) => b.source), memberScores, storyScores, popularity.trending, rows) },
+        options.slate,
+      ).map(({ index: i, arm }) => {
+        slateSources.set(rows[i]!, SLATE_ARM_SOURCES[arm]);
+        return { row: rows[i]!, scored: scoreRow(rows[i]!, memberScores, i, storyScores ? storyScores[i]! : NaN), explore: arm === 'random' };
+      })
+    : fairRerank(catalog, popularity, shortRows, diversified, limit, options.fairness).map((p) => {
+        const i = shortlist[p]!;
+        return { row: shortRows[p]!, scored: scoreRow(rows[i]!, memberScores, i, storyScores ? storyScores[i]! : NaN), explore: false };
+      });
 
-  if (options.explore && picked.length > 0) {
+  if (options.explore && picked.length > 0 && !options.slate) {
     const scoreOne = (row: number) =>
       scoreRow(
         row,
@@ -306,7 +328,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
       explanation_reasons: explore
         ? ['explore: outside your usual picks']
         : explain(s, row, context, blend, liked, prefs, story && { ...story, watched }),
-      algorithm_source: explore ? 'random_explore' : sourceOf(s, blend, vector, contextSignals),
+      algorithm_source: slateSources.get(row) ?? (explore ? 'random_explore' : sourceOf(s, blend, vector, contextSignals)),
       diversity_category: diversityCategory(catalog, row, popularity.popularityRank[row]!),
     };
   });

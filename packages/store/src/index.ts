@@ -4,6 +4,8 @@ export type { EmbeddedStoreOptions, EmbeddedStoreOpenReport } from './embedded/s
 export { EmbeddedEventLog } from './embedded/event-log.js';
 export { EmbeddedCatalogStore } from './embedded/catalog-store.js';
 export { EmbeddedUserStore } from './embedded/user-store.js';
+export { EmbeddedLearningStore, DEFAULT_IMPRESSION_RETENTION_MS } from './embedded/learning-store.js';
+export type { EmbeddedLearningStoreOptions } from './embedded/learning-store.js';
 export {
   EmbeddedFeatureStore,
   DEFAULT_TRENDING_HALF_LIFE_MS,
@@ -26,5 +28,7 @@ export { LogCorruptError, LogClosedError } from './embedded/append-log.js';
 export { SnapshotCorruptError } from './embedded/snapshot-log.js';
 export { DataDirLockedError } from './embedded/dir-lock.js';
 export type { ActivationListener } from './activation-listeners.js';
+export { guardJobRunner, guardModelRegistry, guardStore } from './circuit-breaking-ports.js';
+export type { GuardedStoreOptions } from './circuit-breaking-ports.js';
 // Distributed mode: Redis.
 export * from './redis/index.js';

@@ -1,3 +1,4 @@
+import { CallTimeoutError, CircuitOpenError } from '@recsys/core';
 import { StoreUnavailableError } from '@recsys/engine';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ApiError, type FieldError } from './api-error.js';
@@ -30,6 +31,9 @@ function toApiError(error: FastifyError & { validation?: AjvError[]; validationC
       return new ApiError('UNSUPPORTED_MEDIA_TYPE', `${error.message}; send application/json`);
   }
   if (error instanceof StoreUnavailableError) return new ApiError('SERVICE_UNAVAILABLE', error.message);
+  if (error instanceof CircuitOpenError) return new ApiError('SERVICE_UNAVAILABLE', `${error.message}; retry later`);
+  // A store call that timed out may still land: the client's retry is safe (writes are idempotent).
+  if (error instanceof CallTimeoutError) return new ApiError('SERVICE_UNAVAILABLE', `${error.message}; retry later`);
   if (error.statusCode === 429) return new ApiError('RATE_LIMITED', error.message);
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     return new ApiError('VALIDATION_ERROR', error.message, { fastify_code: error.code });
@@ -49,13 +53,22 @@ export function registerErrorHandling(app: FastifyInstance, options: ErrorHandli
     if (apiError.code === 'INTERNAL_ERROR' && options.storeHealthy && !(await options.storeHealthy().catch(() => false))) {
       apiError = new ApiError('SERVICE_UNAVAILABLE', 'the store is unreachable; retry later');
     }
-    if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
-    // Unavailability is temporary: tell clients when to come back.
-    if (apiError.statusCode === 503) reply.header('retry-after', '5');
+    const refused = circuitRefusal(error);
+    if (apiError.statusCode >= 500 && !refused) request.log.error({ err: error }, 'request failed');
+    // Unavailability is temporary: tell clients when to come back (when the breaker lets calls through again).
+    if (apiError.statusCode === 503) reply.header('retry-after', refused ? String(Math.max(1, Math.ceil(refused.retryAfterMs / 1000))) : '5');
     // Headers such as Retry-After set by earlier hooks are kept.
     return reply.status(apiError.statusCode).send(apiError.toBody());
   });
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(new ApiError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`).toBody()),
   );
+}
+
+/** The open circuit breaker behind a failure, if that is what refused it (directly or as its cause). */
+function circuitRefusal(error: unknown): CircuitOpenError | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+    if (e instanceof CircuitOpenError) return e;
+  }
+  return undefined;
 }

@@ -18,8 +18,17 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
         { name: 'users', description: 'Preferences and data export' },
         { name: 'recommendations', description: 'Personalised lists and similar items' },
         { name: 'models', description: 'Training jobs and model versions' },
+        { name: 'experiments', description: 'A/B experiments, their results, and the Thompson-sampling bandit' },
         { name: 'ops', description: 'Health and readiness' },
       ],
+      // API keys (README, Security): Swagger UI's Authorize button sends one with every call.
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

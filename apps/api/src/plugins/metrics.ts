@@ -1,4 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import type { CircuitBreaker } from '@recsys/core';
+import { registerCircuitBreakerMetrics } from './circuit-breaker-metrics.js';
+import { registerLearningMetrics } from './learning-metrics.js';
+import type { RecommendationEngine } from '@recsys/engine';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 export const METRIC_PREFIX = 'recsys_';
@@ -33,6 +37,16 @@ export class ServiceMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+  }
+
+  /** Exports the breakers' state (1 on the current one), openings and refused calls, read at scrape time. */
+  watchCircuitBreakers(breakers: readonly CircuitBreaker[]): void {
+    if (breakers.length > 0) registerCircuitBreakerMetrics(this.registry, METRIC_PREFIX, breakers);
+  }
+
+  /** Exports CTR and completion per variant and the bandit's traffic shares, read at scrape time. */
+  watchLearning(engine: RecommendationEngine): void {
+    registerLearningMetrics(this.registry, METRIC_PREFIX, engine);
   }
 }
 

@@ -4,9 +4,7 @@ import type { App, RouteDependencies } from '../app-types.js';
 import { ApiError, type FieldError } from '../errors/api-error.js';
 import { errors } from '../schemas/common.js';
 import { EventBatch, EventBatchResult, type EventInput } from '../schemas/event.js';
-
-/** Clocks drift: an event stamped slightly ahead of ours is accepted, one far in the future is not. */
-const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+import { checkMoment } from '../schemas/request-context.js';
 
 /** Rules a JSON schema cannot say; the whole batch is refused if any event breaks one. */
 export function checkEvents(events: Static<typeof EventInput>[], nowMs: number): FieldError[] {
@@ -19,9 +17,8 @@ export function checkEvents(events: Static<typeof EventInput>[], nowMs: number):
     if (event.type === 'rate' && event.rating === undefined) {
       problems.push({ field: `${at}/rating`, message: 'is required for rate events' });
     }
-    if (event.timestamp && Date.parse(event.timestamp) > nowMs + MAX_CLOCK_SKEW_MS) {
-      problems.push({ field: `${at}/timestamp`, message: 'is in the future' });
-    }
+    // Clocks drift: an event stamped up to 5 minutes ahead of ours is accepted, one further ahead is not.
+    problems.push(...checkMoment(event, at, nowMs));
   });
   return problems;
 }

@@ -1,7 +1,15 @@
 import { Type } from 'typebox';
 import type { App, RouteDependencies } from '../app-types.js';
 
-export function healthRoutes(app: App, { engine, store }: RouteDependencies): void {
+const CircuitBreakerState = Type.Object({
+  state: Type.Enum(['closed', 'open', 'half_open']),
+  consecutive_failures: Type.Integer(),
+  opened_total: Type.Integer(),
+  rejected_total: Type.Integer(),
+  retry_in_ms: Type.Number(),
+});
+
+export function healthRoutes(app: App, { engine, store, breakers = [] }: RouteDependencies): void {
   app.get(
     '/healthz',
     { schema: { tags: ['ops'], summary: 'Liveness: the process answers', response: { 200: Type.Object({ status: Type.String() }) } } },
@@ -12,6 +20,8 @@ export function healthRoutes(app: App, { engine, store }: RouteDependencies): vo
     status: Type.Enum(['ready', 'not_ready']),
     checks: Type.Object({ engine: Type.Boolean(), store: Type.Boolean() }),
     model_version: Type.Union([Type.String(), Type.Null()]),
+    /** Per dependency (distributed mode: redis): closed, open (failing fast) or half_open (probing). */
+    circuit_breakers: Type.Optional(Type.Record(Type.String(), CircuitBreakerState)),
   });
   app.get(
     '/readyz',
@@ -27,7 +37,12 @@ export function healthRoutes(app: App, { engine, store }: RouteDependencies): vo
       const ready = checks.engine && checks.store;
       return reply
         .status(ready ? 200 : 503)
-        .send({ status: ready ? 'ready' : 'not_ready', checks, model_version: engine.activeVersion() ?? null });
+        .send({
+          status: ready ? 'ready' : 'not_ready',
+          checks,
+          model_version: engine.activeVersion() ?? null,
+          ...(breakers.length > 0 && { circuit_breakers: Object.fromEntries(breakers.map((b) => [b.name, b.snapshot()])) }),
+        });
     },
   );
 }

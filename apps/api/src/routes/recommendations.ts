@@ -12,6 +12,7 @@ import {
   SimilarResponse,
 } from '../schemas/recommendation.js';
 import { UserParams } from '../schemas/user.js';
+import { checkMoment } from '../schemas/request-context.js';
 
 const splitList = (value: string | undefined) =>
   value === undefined ? undefined : value.split(',').map((v) => v.trim()).filter(Boolean);
@@ -49,6 +50,8 @@ export function recommendationRoutes(app: App, { engine, metrics }: RouteDepende
     },
     async (request) => {
       const q = request.query;
+      const problems = checkMoment(q, '', Date.now());
+      if (problems.length > 0) throw ApiError.validation('querystring', problems);
       return serve({
         user_id: request.params.user_id,
         limit: q.limit,
@@ -58,8 +61,13 @@ export function recommendationRoutes(app: App, { engine, metrics }: RouteDepende
         exclude_item_ids: splitList(q.exclude_item_ids),
         device: q.device,
         session_id: q.session_id,
+        timezone: q.timezone,
+        region: q.region,
+        timestamp: q.timestamp,
         diversity: q.diversity,
         explore: q.explore,
+        max_popular_share: q.max_popular_share,
+        max_language_share: q.max_language_share,
       });
     },
   );
@@ -76,7 +84,9 @@ export function recommendationRoutes(app: App, { engine, metrics }: RouteDepende
     },
     async (request) => {
       const { context, ...rest } = request.body;
-      return serve({ ...rest, device: context?.device, session_id: context?.session_id });
+      const problems = checkMoment(context ?? {}, '/context', Date.now());
+      if (problems.length > 0) throw ApiError.validation('body', problems);
+      return serve({ ...rest, ...context });
     },
   );
 

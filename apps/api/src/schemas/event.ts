@@ -1,6 +1,7 @@
 import { EVENT_TYPES } from '@recsys/core';
 import { Type } from 'typebox';
 import { Id, IdList, MAX_BATCH } from './common.js';
+import { DeviceSchema, MAX_QUERY_LENGTH, RegionSchema, TimezoneSchema } from './request-context.js';
 
 export const EventInput = Type.Object(
   {
@@ -14,13 +15,14 @@ export const EventInput = Type.Object(
     completion: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     rating: Type.Optional(Type.Number({ minimum: 1, maximum: 5, multipleOf: 0.5 })),
     dwell_seconds: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400 })),
-    query: Type.Optional(Type.String({ maxLength: 2000 })),
+    query: Type.Optional(Type.String({ maxLength: MAX_QUERY_LENGTH, description: `Search text, at most ${MAX_QUERY_LENGTH} characters` })),
     result_item_ids: Type.Optional(IdList(500, 'Items a search returned')),
     clicked_item_ids: Type.Optional(IdList(500, 'Search results the user clicked')),
     refinement_of: Type.Optional(Id('event_id of the search this one refines')),
-    device: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    device: Type.Optional(DeviceSchema),
     session_id: Type.Optional(Id('Client session id')),
-    region: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    region: Type.Optional(RegionSchema),
+    timezone: Type.Optional(TimezoneSchema),
     recommendation_id: Type.Optional(Id('request_id of the recommendation list that showed the item')),
   },
   { additionalProperties: false },

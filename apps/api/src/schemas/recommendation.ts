@@ -2,13 +2,20 @@ import { ALGORITHM_SOURCES } from '@recsys/core';
 import { Type } from 'typebox';
 import { Id, IdList, MAX_BATCH, Strings } from './common.js';
 import { ContentTypeSchema } from './item.js';
+import { DeviceSchema, MomentSchema, RegionSchema, TimezoneSchema } from './request-context.js';
 
 export const MAX_LIMIT = 100;
 
 const Limit = Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: 10, description: 'Number of items (1-100)' });
 const Diversity = Type.Number({ minimum: 0, maximum: 1, description: '0 = pure relevance, 1 = widest spread' });
 const Explore = Type.Boolean({ description: 'Reserve a tenth of the slots for exploration' });
-const Device = Type.String({ minLength: 1, maxLength: 50 });
+const MaxPopularShare = Type.Number({
+  minimum: 0,
+  maximum: 1,
+  description: 'Fairness: largest share of popular (head) titles in every prefix of the list; 1 = no bound',
+});
+const MaxLanguageShare = Type.Number({ minimum: 0, maximum: 1, description: 'Fairness: largest share of one language in every prefix of the list' });
+const Device = DeviceSchema;
 
 /** Query string of GET /v1/users/{user_id}/recommendations: lists are comma-separated. */
 export const RecommendationQuery = Type.Object(
@@ -20,8 +27,13 @@ export const RecommendationQuery = Type.Object(
     exclude_item_ids: Type.Optional(Type.String({ maxLength: 20_000, description: 'Comma-separated item ids never to return' })),
     device: Type.Optional(Device),
     session_id: Type.Optional(Id('Client session id')),
+    timezone: Type.Optional(TimezoneSchema),
+    region: Type.Optional(RegionSchema),
+    timestamp: Type.Optional(MomentSchema),
     diversity: Type.Optional(Diversity),
     explore: Type.Optional(Explore),
+    max_popular_share: Type.Optional(MaxPopularShare),
+    max_language_share: Type.Optional(MaxLanguageShare),
   },
   { additionalProperties: false },
 );
@@ -36,14 +48,16 @@ export const RecommendationBody = Type.Object(
     exclude_item_ids: Type.Optional(IdList(MAX_BATCH, 'Item ids never to return')),
     diversity: Type.Optional(Diversity),
     explore: Type.Optional(Explore),
+    max_popular_share: Type.Optional(MaxPopularShare),
+    max_language_share: Type.Optional(MaxLanguageShare),
     context: Type.Optional(
       Type.Object(
         {
           device: Type.Optional(Device),
           session_id: Type.Optional(Id('Client session id')),
-          region: Type.Optional(Type.String({ maxLength: 50 })),
-          timezone: Type.Optional(Type.String({ maxLength: 64 })),
-          timestamp: Type.Optional(Type.String({ format: 'date-time' })),
+          region: Type.Optional(RegionSchema),
+          timezone: Type.Optional(TimezoneSchema),
+          timestamp: Type.Optional(MomentSchema),
         },
         { additionalProperties: false },
       ),

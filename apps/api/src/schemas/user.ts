@@ -58,6 +58,20 @@ export const UserExport = Type.Object({
       Type.Null(),
     ]),
   ),
+  segment: Type.Optional(
+    Type.Union([
+      Type.Object(
+        {
+          segment: Type.Integer(),
+          label: Type.String(),
+          basis: Type.Array(Type.String()),
+          served: Type.Boolean(),
+        },
+        { description: "The user segment the active model version places the user in; served while the user has no vector of their own" },
+      ),
+      Type.Null(),
+    ]),
+  ),
 });
 
 export const ErasureReport = Type.Object({
@@ -65,4 +79,14 @@ export const ErasureReport = Type.Object({
   events: Type.Integer({ description: 'Events removed from the event log' }),
   preferences: Type.Boolean({ description: 'Whether stored preferences were removed' }),
   features: Type.Integer({ description: 'Derived user-item features removed' }),
+  learning: Type.Optional(
+    Type.Object(
+      {
+        impressions: Type.Integer({ description: 'Recommendation impressions of the user removed' }),
+        attributions: Type.Integer({ description: 'Attributions of the user\'s events removed' }),
+        assignments: Type.Integer({ description: 'Experiment assignments removed' }),
+      },
+      { description: 'Learning state removed (aggregate experiment counters and bandit posteriors hold no user id and stay)' },
+    ),
+  ),
 });

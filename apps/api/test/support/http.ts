@@ -22,10 +22,10 @@ export async function call(
 }
 
 /** Polls a retrain job until it finishes and returns its final state. */
-export async function waitForJob(baseUrl: string, jobId: string, timeoutMs = 30_000): Promise<any> {
+export async function waitForJob(baseUrl: string, jobId: string, timeoutMs = 30_000, headers: Record<string, string> = {}): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { body } = await call(baseUrl, 'GET', `/v1/models/jobs/${jobId}`);
+    const { body } = await call(baseUrl, 'GET', `/v1/models/jobs/${jobId}`, undefined, headers);
     if (body.state === 'completed' || body.state === 'failed') return body;
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${body.state} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));

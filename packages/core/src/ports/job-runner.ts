@@ -31,4 +31,15 @@ export interface JobRunner {
   schedule<Data>(name: string, everyMs: number, data: Data): Promise<void>;
   /** Stops scheduling, waits for running jobs to finish. */
   close(): Promise<void>;
+  /** Jobs waiting and running per job name (for metrics). Optional: a runner that cannot tell omits it. */
+  queueDepths?(): Promise<QueueDepth[]>;
+}
+
+/** How many jobs of one name are waiting (queued, delayed or awaiting a retry) and running. */
+export interface QueueDepth {
+  name: string;
+  waiting: number;
+  active: number;
+  /** Jobs held for a later time: a retry backoff or a delayed job. */
+  delayed: number;
 }

@@ -26,6 +26,14 @@ export interface ModelRegistry {
     options?: { status?: Exclude<ModelStatus, 'active'> },
   ): Promise<ModelRecord>;
   load(version: string): Promise<Artifacts>;
+  /** Optional: one artifact of a version without the others; undefined when the version has none by that name. */
+  loadArtifact?(version: string, name: string): Promise<Uint8Array | undefined>;
+  /**
+   * Optional: replaces existing artifacts of a stored version in place, atomically (the others are
+   * kept; the old bytes are gone once it resolves). For scrubbing an erased user out of versions
+   * trained before the erasure; not for changing what a version computes.
+   */
+  replaceArtifacts?(version: string, artifacts: Artifacts): Promise<void>;
   list(): Promise<ModelRecord[]>;
   get(version: string): Promise<ModelRecord | undefined>;
   activeVersion(): Promise<string | undefined>;

@@ -1,4 +1,5 @@
 import type { InteractionEvent, Item, UserPreferences } from '../types.js';
+import type { LearningErasure, LearningStore } from './learning-store.js';
 
 /** The catalogue: the system of record for items. Removal only marks an item unavailable. */
 export interface CatalogStore {
@@ -40,6 +41,13 @@ export interface EventLog {
   scan(): AsyncIterable<InteractionEvent>;
   /** The events of one user in append order. */
   forUser(userId: string): Promise<InteractionEvent[]>;
+  /**
+   * Retention: removes every event the log received before `epochMs` (by `received_at`, else
+   * `timestamp`, as stamped at ingestion; the Redis log uses its append time, the same instant) and
+   * resolves with how many. Features derived from them are not touched, and a retry of a dropped
+   * event id is accepted as new again. Idempotent; appends may go on meanwhile.
+   */
+  dropBefore(epochMs: number): Promise<number>;
 }
 
 export interface UserStore {
@@ -92,6 +100,8 @@ export interface ErasureReport {
   preferences: boolean;
   /** User-item features of the user removed. */
   features: number;
+  /** Impressions, attributions and experiment assignments removed (stores with `learning`). */
+  learning?: LearningErasure;
 }
 
 export interface Store {
@@ -99,13 +109,22 @@ export interface Store {
   readonly events: EventLog;
   readonly users: UserStore;
   readonly features: FeatureStore;
+  /** Impressions, attribution, experiments and bandit state; absent: the service does not learn online. */
+  readonly learning?: LearningStore;
+  /**
+   * Optional: `events.append` and `features.record` of the accepted events as one atomic step, so
+   * an append can never succeed without its features (a retry would be a duplicate and the events
+   * would never reach them). Callers use it instead of the two calls when present.
+   */
+  ingest?(events: InteractionEvent[]): Promise<AppendResult>;
   /** Resolves when the store has loaded (or replayed) its persisted state. */
   open(): Promise<void>;
   close(): Promise<void>;
   /** False when the backing storage cannot be reached. */
   healthy(): Promise<boolean>;
   /**
-   * Erases the user (GDPR right to erasure): their events, preferences and features. Once it
+   * Erases the user (GDPR right to erasure): their events, preferences and features (and, with
+   * `learning`, their impressions, attributions and experiment assignments). Once it
    * resolves, nothing about the user remains in this store, on disk or in memory, and item counters
    * (popularity, trending) are as if the user's events had never been recorded. Kept: other users'
    * preferences that name the user (e.g. in `friends`), which are those users' data; and, where the

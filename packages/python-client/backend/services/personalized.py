@@ -144,7 +144,8 @@ class BadRequestError(PersonalizedError):
 
 
 class AuthenticationError(PersonalizedError):
-    """401 / 403: missing or wrong API key."""
+    """401: missing or wrong API key (code ``UNAUTHORIZED``); 403: the key lacks the scope the call
+    needs (code ``FORBIDDEN``, ``details["required_scope"]`` names it)."""
 
 
 class NotFoundError(PersonalizedError):
@@ -618,7 +619,11 @@ class PersonalizedService:
         """Ranked recommendations for ``user_id``.
 
         Without ``context`` this is ``GET /v1/users/{id}/recommendations``; with it (keys
-        ``device, session_id, region, timezone, timestamp``) ``POST /v1/recommendations``. When
+        ``device, session_id, region, timezone, timestamp``) ``POST /v1/recommendations``.
+        ``device``: ``mobile, desktop, tv, tablet, other``; ``timezone``: an IANA name (time of
+        day, weekday and season are read there; without it, the offset of ``timestamp``, else the
+        profile country's zone, else UTC); ``timestamp``: the moment to recommend for (default
+        now, at most 5 minutes ahead). Invalid values raise ``BadRequestError``. When
         the service cannot answer and a fallback is set (here or on the client), returns the
         fallback as ``Recommendations(degraded=True)`` instead of raising.
         """
@@ -719,9 +724,16 @@ class PersonalizedService:
         session_id: Optional[str] = None,
         region: Optional[str] = None,
         recommendation_id: Optional[str] = None,
+        timezone: Optional[str] = None,
         **extra: Any,
     ) -> EventAck:
-        """Records one event (``type``: one of ``EVENT_TYPES``). See ``track_events``."""
+        """Records one event (``type``: one of ``EVENT_TYPES``). See ``track_events``.
+
+        ``device`` is one of ``mobile, desktop, tv, tablet, other``; ``timezone`` an IANA name
+        (e.g. ``"Asia/Tokyo"``), where the service reads the event's time of day; ``query`` at
+        most 500 characters; ``timestamp`` at most 5 minutes ahead of the service clock. Anything
+        else is refused with a ``BadRequestError`` naming the field.
+        """
         event = _compact(
             {
                 "event_id": event_id,
@@ -742,6 +754,7 @@ class PersonalizedService:
                 "session_id": session_id,
                 "region": region,
                 "recommendation_id": recommendation_id,
+                "timezone": timezone,
                 **extra,
             }
         )

@@ -5,6 +5,7 @@ import { byItemId, prefs } from './fixtures.js';
 import type { StoreHarness } from './harness.js';
 
 const HALF_LIFE = 7 * DAY;
+const NO_LEARNING = { impressions: 0, attributions: 0, assignments: 0 };
 
 async function ingest(store: Store, events: InteractionEvent[]): Promise<void> {
   await store.features.record(acceptedEvents(events, await store.events.append(events)));
@@ -40,7 +41,7 @@ export function erasureContract(harness: StoreHarness): void {
       await store.users.setPreferences('gone', prefs(['Anime']));
       await store.users.setPreferences('a', { ...prefs([]), friends: ['gone'] });
 
-      expect(await store.eraseUser('gone')).toEqual({ user_id: 'gone', events: 4, preferences: true, features: 4 });
+      expect(await store.eraseUser('gone')).toEqual({ user_id: 'gone', events: 4, preferences: true, features: 4, learning: NO_LEARNING });
       expect(byItemId(await store.features.items())).toEqual(byItemId(await never.features.items()));
       expect((await store.features.items()).find((f) => f.item_id === 'only')).toBeUndefined();
       expect(await store.features.userItems('gone')).toEqual([]);
@@ -58,7 +59,7 @@ export function erasureContract(harness: StoreHarness): void {
 
       // A late retry of an erased event does not bring it back.
       expect(await store.events.append([events[0]!])).toEqual({ accepted: [], duplicates: ['1'] });
-      expect(await store.eraseUser('gone')).toEqual({ user_id: 'gone', events: 0, preferences: false, features: 0 });
+      expect(await store.eraseUser('gone')).toEqual({ user_id: 'gone', events: 0, preferences: false, features: 0, learning: NO_LEARNING });
 
       const reopened = await harness.reopen(store);
       expect(await scanIds(reopened)).toEqual(remaining.map((e) => e.event_id));

@@ -8,6 +8,8 @@ import { createEmbeddedStore, type EmbeddedStore } from './store.js';
 import { HOUR, event, filesContaining, removeDir, tempDir } from './test-support.js';
 import { useTestStores } from './test-stores.js';
 
+const NO_LEARNING = { impressions: 0, attributions: 0, assignments: 0 };
+
 // GDPR erasure of one user from every embedded store. The erased user's id is also part of their
 // event ids and session ids, as clients often do, so any stored trace of them shows up in a grep.
 
@@ -114,6 +116,7 @@ describe('erasing a user from the embedded store', () => {
       events: all.length - others.length,
       preferences: true,
       features: targetFeatures,
+      learning: NO_LEARNING,
     });
     await expectErased(store, never);
     expect(filesContaining(dir, TARGET)).toEqual([]);
@@ -125,7 +128,7 @@ describe('erasing a user from the embedded store', () => {
     await expectErased(reopened, never);
     expect(filesContaining(dir, TARGET)).toEqual([]);
     // Erasing again finds nothing.
-    expect(await reopened.eraseUser(TARGET)).toEqual({ user_id: TARGET, events: 0, preferences: false, features: 0 });
+    expect(await reopened.eraseUser(TARGET)).toEqual({ user_id: TARGET, events: 0, preferences: false, features: 0, learning: NO_LEARNING });
   });
 
   it('reports a retry of an erased event as a duplicate, also after a restart, but takes new events of the user', async () => {
@@ -153,7 +156,7 @@ describe('erasing a user from the embedded store', () => {
     await ingest(store, [event('e1', 'u1', 'm')]);
     await store.users.setPreferences('u1', prefs([]));
     const before = Object.fromEntries(fs.readdirSync(dir).map((name) => [name, fs.readFileSync(path.join(dir, name))]));
-    expect(await store.eraseUser('nobody')).toEqual({ user_id: 'nobody', events: 0, preferences: false, features: 0 });
+    expect(await store.eraseUser('nobody')).toEqual({ user_id: 'nobody', events: 0, preferences: false, features: 0, learning: NO_LEARNING });
     const after = Object.fromEntries(fs.readdirSync(dir).map((name) => [name, fs.readFileSync(path.join(dir, name))]));
     expect(after).toEqual(before);
   });
@@ -163,7 +166,7 @@ describe('erasing a user from the embedded store', () => {
     const store = await openStore(dir);
     await store.users.setPreferences(TARGET, prefs([]));
     await store.users.setPreferences('u1', prefs([]));
-    expect(await store.eraseUser(TARGET)).toEqual({ user_id: TARGET, events: 0, preferences: true, features: 0 });
+    expect(await store.eraseUser(TARGET)).toEqual({ user_id: TARGET, events: 0, preferences: true, features: 0, learning: NO_LEARNING });
     expect(await store.users.userIds()).toEqual(['u1']);
     expect(filesContaining(dir, TARGET)).toEqual([]);
   });

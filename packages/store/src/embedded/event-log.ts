@@ -23,6 +23,28 @@ export interface EventReplayResult extends ReplayResult {
   duplicates: number;
   /** Events of an erasure a crash interrupted, removed on open. */
   erased: number;
+  /** Events of a retention drop a crash interrupted, removed on open. */
+  dropped: number;
+}
+
+/**
+ * What a retention drop does around the rewrite. `commit` keeps, durably, what must survive the
+ * events (the embedded store folds their features into a file of their own) before they leave the
+ * file; from the moment it resolves the drop is committed, and an open after a crash must be given
+ * the digests of `dropped` so it finishes the drop instead of replaying them. `installed` runs once
+ * the file no longer holds them.
+ */
+export interface DropHooks {
+  commit(dropped: readonly InteractionEvent[]): Promise<void>;
+  installed?(): Promise<void>;
+}
+
+/** When the log received the event: `received_at` as stamped at ingestion, else its `timestamp`. */
+export function receivedAt(event: InteractionEvent): number {
+  const received = event.received_at === undefined ? Number.NaN : Date.parse(event.received_at);
+  if (!Number.isNaN(received)) return received;
+  const at = Date.parse(event.timestamp);
+  return Number.isNaN(at) ? 0 : at;
 }
 
 export type ErasureRecord = { op: 'erase'; ids: string[] } | { op: 'done' };
@@ -47,6 +69,8 @@ export class EmbeddedEventLog implements EventLog {
   private readonly byUser = new Map<string, InteractionEvent[]>();
   /** The last erasure requested: erasures run one at a time. */
   private erasing: Promise<unknown> = Promise.resolve();
+  /** What `dropBefore` does around the rewrite, unless the call passes its own hooks. */
+  dropHooks: DropHooks | undefined;
 
   /** `erasedIdsFile` defaults to erased-event-ids.log beside `file`. */
   constructor(file: string, erasedIdsFile = path.join(path.dirname(file), ERASED_EVENT_IDS_FILE)) {
@@ -54,7 +78,8 @@ export class EmbeddedEventLog implements EventLog {
     this.erasedLog = new AppendLog<ErasureRecord>(erasedIdsFile);
   }
 
-  async open(): Promise<EventReplayResult> {
+  /** `dropped`: digests of the events of a retention drop a crash interrupted (see DropHooks). */
+  async open(dropped: ReadonlySet<string> = new Set()): Promise<EventReplayResult> {
     // Digests of the last erasure when a crash kept it from finishing.
     let unfinished = new Set<string>();
     const erasures = await this.erasedLog.open((record) => {
@@ -68,6 +93,7 @@ export class EmbeddedEventLog implements EventLog {
     });
     let duplicates = 0;
     let erased = 0;
+    let droppedNow = 0;
     const result = await this.log.open((record) => {
       checkEvent(record, 'record');
       if (this.seen.has(record.event_id)) {
@@ -78,15 +104,19 @@ export class EmbeddedEventLog implements EventLog {
         erased++;
         return;
       }
+      if (dropped.size > 0 && dropped.has(erasedEventIdDigest(record.event_id))) {
+        droppedNow++;
+        return;
+      }
       this.index(record);
     });
-    if (unfinished.size > 0) {
+    if (unfinished.size > 0 || droppedNow > 0) {
       await this.log.exclusive(async (log) => {
-        if (erased > 0) await log.replace(eventLines(this.ordered, 0, this.ordered.length));
-        await this.erasedLog.append([{ op: 'done' }]);
+        if (erased > 0 || droppedNow > 0) await log.replace(eventLines(this.ordered, 0, this.ordered.length));
+        if (unfinished.size > 0) await this.erasedLog.append([{ op: 'done' }]);
       });
     }
-    return { records: result.records, tornBytes: result.tornBytes + erasures.tornBytes, duplicates, erased };
+    return { records: result.records, tornBytes: result.tornBytes + erasures.tornBytes, duplicates, erased, dropped: droppedNow };
   }
 
   /**
@@ -134,6 +164,49 @@ export class EmbeddedEventLog implements EventLog {
         onErased?.();
         if (theirs.length > 0) await this.erasedLog.append([{ op: 'done' }]);
         return theirs.length;
+      });
+    } finally {
+      if (prepared) await this.log.discardReplacement(prepared);
+    }
+  }
+
+  /**
+   * Retention: removes the events received before `epochMs` (see `receivedAt`) from memory and
+   * from the file, like an erasure (copy while appends go on, install while they wait), after
+   * the hooks kept what must outlive them. Their ids leave the deduplication set. Runs in turn with
+   * erasures.
+   */
+  dropBefore(epochMs: number, hooks: DropHooks | undefined = this.dropHooks): Promise<number> {
+    const run = this.erasing.then(() => this.drop(epochMs, hooks));
+    this.erasing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async drop(epochMs: number, hooks: DropHooks | undefined): Promise<number> {
+    const expired = (event: InteractionEvent) => receivedAt(event) < epochMs;
+    const events = this.ordered;
+    const copied = events.length;
+    if (!events.some(expired)) return 0;
+    let prepared: Replacement | undefined = await this.log.prepareReplacement(keptLines(events, 0, copied, expired));
+    try {
+      return await this.log.exclusive(async (log) => {
+        const dropped = events.filter(expired);
+        await hooks?.commit(dropped);
+        await log.install(prepared!, keptLines(events, copied, events.length, expired));
+        prepared = undefined;
+        this.ordered = events.filter((event) => !expired(event));
+        const users = new Set<string>();
+        for (const event of dropped) {
+          this.seen.delete(event.event_id);
+          users.add(event.user_id);
+        }
+        for (const user of users) {
+          const rest = this.byUser.get(user)!.filter((event) => !expired(event));
+          if (rest.length > 0) this.byUser.set(user, rest);
+          else this.byUser.delete(user);
+        }
+        await hooks?.installed?.();
+        return dropped.length;
       });
     } finally {
       if (prepared) await this.log.discardReplacement(prepared);
@@ -235,6 +308,11 @@ function* eventLines(events: readonly InteractionEvent[], from: number, to: numb
     const event = events[i]!;
     if (event.user_id !== skipUser) yield JSON.stringify(event) + '\n';
   }
+}
+
+/** Log lines of `events[from, to)` that are not `expired`. */
+function* keptLines(events: readonly InteractionEvent[], from: number, to: number, expired: (event: InteractionEvent) => boolean): Iterable<string> {
+  for (let i = from; i < to; i++) if (!expired(events[i]!)) yield JSON.stringify(events[i]) + '\n';
 }
 
 function checkErasureRecord(record: ErasureRecord): void {

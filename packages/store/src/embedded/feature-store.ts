@@ -5,6 +5,7 @@ import {
   type ItemFeature,
   type UserItemFeature,
 } from '@recsys/core';
+import type { RetainedPair } from './retained-features.js';
 
 // Features derived from events, in memory only: the embedded store rebuilds them from the event
 // log on open. Event timestamps, not the wall clock, drive `last_at` and trending decay, so a
@@ -51,6 +52,35 @@ export class EmbeddedFeatureStore implements FeatureStore {
     this.fold(events);
   }
 
+  /** Folds the aggregates kept of events that retention dropped (see retained-features.ts). */
+  foldRetained(pairs: Iterable<RetainedPair>): void {
+    for (const retained of pairs) {
+      let userItems = this.users.get(retained.user_id);
+      if (!userItems) this.users.set(retained.user_id, (userItems = new Map()));
+      let pair = userItems.get(retained.item_id);
+      if (!pair) {
+        pair = { item_id: retained.item_id, preference: 0, events: 0, consumed: false, last_at: retained.last_at };
+        userItems.set(retained.item_id, pair);
+      }
+      const wasPositive = pair.preference > POSITIVE_EPSILON;
+      pair.preference += retained.preference;
+      pair.events += retained.events;
+      pair.consumed ||= retained.consumed;
+      if (retained.last_at > pair.last_at) pair.last_at = retained.last_at;
+      const isPositive = pair.preference > POSITIVE_EPSILON;
+      let item = this.itemFeatures.get(retained.item_id);
+      if (!item) {
+        item = { item_id: retained.item_id, positive_users: 0, positive_weight: 0, trending: 0, trending_at: retained.trending_at };
+        this.itemFeatures.set(retained.item_id, item);
+      }
+      if (wasPositive !== isPositive) item.positive_users += isPositive ? 1 : -1;
+      if (retained.positive_weight > 0) {
+        item.positive_weight += retained.positive_weight;
+        this.addTrending(item, retained.trending, retained.trending_at);
+      }
+    }
+  }
+
   /** Synchronous `record`, for rebuilding from a replayed log. */
   fold(events: Iterable<InteractionEvent>): void {
     for (const event of events) this.foldOne(event);
@@ -77,13 +107,15 @@ export class EmbeddedFeatureStore implements FeatureStore {
    * ends exactly as a store that never saw the user would have it: gone when only this user touched
    * it, `trending_at` back at the other users' latest event. Returns the user-item features removed.
    */
-  eraseUser(userId: string, remaining: Iterable<InteractionEvent>): number {
+  eraseUser(userId: string, remaining: Iterable<InteractionEvent>, retained: Iterable<RetainedPair> = []): number {
     const items = this.users.get(userId);
     if (!items) return 0;
     this.users.delete(userId);
     const touched = new Set(items.keys());
     // Only the touched items change, and only their events are folded again (one pass over the log).
     const rebuilt = new EmbeddedFeatureStore({ trendingHalfLifeMs: this.trendingHalfLifeMs });
+    // Other users' aggregates of events dropped by retention count first, as on open.
+    rebuilt.foldRetained([...retained].filter((pair) => touched.has(pair.item_id) && pair.user_id !== userId));
     for (const event of remaining) {
       if (event.item_id !== undefined && touched.has(event.item_id) && event.user_id !== userId) rebuilt.foldOne(event);
     }

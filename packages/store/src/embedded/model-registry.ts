@@ -135,6 +135,46 @@ export class EmbeddedModelRegistry implements ModelRegistry {
     return artifacts;
   }
 
+  async loadArtifact(version: string, name: string): Promise<Uint8Array | undefined> {
+    const stored = await this.require(version);
+    const entry = stored.artifacts.find((e) => e.name === name);
+    if (!entry) return undefined;
+    const bytes = new Uint8Array(await fsp.readFile(path.join(this.versionDir(version), entry.file)));
+    if (bytes.byteLength !== entry.bytes || sha256(bytes) !== entry.sha256) {
+      throw new ModelRegistryError('MODEL_CORRUPT', `artifact ${entry.name} of model ${version} is damaged on disk`);
+    }
+    return bytes;
+  }
+
+  /**
+   * Replaces existing artifacts: each new file is written beside the old one, model.json is
+   * switched to them atomically, then the old files are deleted (a crash in between leaves a
+   * stray file, which the next replace of that artifact deletes).
+   */
+  async replaceArtifacts(version: string, artifacts: Artifacts): Promise<void> {
+    await this.require(version);
+    return this.exclusive(async () => {
+      const stored = this.models.get(version)!;
+      const dir = this.versionDir(version);
+      const entries = stored.artifacts.map((entry) => ({ ...entry }));
+      for (const [name, bytes] of Object.entries(artifacts)) {
+        const entry = entries.find((e) => e.name === name);
+        if (!entry) throw new ModelRegistryError('MODEL_INVALID', `model ${version} has no artifact ${name} to replace`);
+        const file = `${encodeURIComponent(name)}.${randomBytes(4).toString('hex')}.bin`;
+        await writeSynced(path.join(dir, file), bytes);
+        Object.assign(entry, { file, bytes: bytes.byteLength, sha256: sha256(bytes) });
+      }
+      const next: StoredModel = { ...stored, artifacts: entries };
+      await writeFileAtomic(path.join(dir, 'model.json'), [JSON.stringify(next, null, 2) + '\n']);
+      this.models.set(version, next);
+      const live = new Set(entries.map((e) => e.file));
+      for (const name of await fsp.readdir(dir)) {
+        if (name !== 'model.json' && !live.has(name)) await fsp.rm(path.join(dir, name), { force: true });
+      }
+      await fsyncDir(dir);
+    });
+  }
+
   /** Every version, newest (by created_at) first. */
   async list(): Promise<ModelRecord[]> {
     await this.load0();

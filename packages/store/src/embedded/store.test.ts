@@ -94,6 +94,14 @@ describe('embedded store', () => {
     expect(await store.healthy()).toBe(false);
   });
 
+  it('stays healthy under concurrent probes (readiness checks in parallel)', async () => {
+    const store = await openStore(newDir());
+    // Staggered, so one probe's write lands between another's write and removal.
+    const probes = Array.from({ length: 200 }, (_, i) => new Promise<boolean>((resolve) => setTimeout(() => resolve(store.healthy()), i % 7)));
+    expect(await Promise.all(probes)).toEqual(Array(200).fill(true));
+    await store.close();
+  });
+
   it('refuses a second open of the same data directory until the first closes', async () => {
     const dir = newDir();
     const first = await openStore(dir);

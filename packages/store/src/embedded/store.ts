@@ -5,6 +5,8 @@ import { EmbeddedCatalogStore } from './catalog-store.js';
 import { lockDataDir } from './dir-lock.js';
 import { EmbeddedEventLog } from './event-log.js';
 import { EmbeddedFeatureStore } from './feature-store.js';
+import { RetainedFeatures } from './retained-features.js';
+import { EmbeddedLearningStore } from './learning-store.js';
 import { EmbeddedUserStore } from './user-store.js';
 
 // The all-in-one store: everything in memory, made durable under one data directory:
@@ -12,8 +14,10 @@ import { EmbeddedUserStore } from './user-store.js';
 //   erased-event-ids.log            digests of erased event ids (no user data), so retries stay erased
 //   catalog.log, catalog.snapshot.jsonl   catalogue op log and its compacted snapshot
 //   users.log, users.snapshot.jsonl       user preferences op log and its compacted snapshot
+//   learning.log, learning.snapshot.jsonl  impressions, attributions, experiments, bandit (see learning-store.ts)
 //   LOCK                            pid of the process that has the directory open
-// Features are derived: rebuilt from events.log on open, never written.
+//   features.retained.jsonl, retention.done   aggregates of events dropped by retention (see retained-features.ts)
+// Features are derived: rebuilt on open from events.log and the retained aggregates.
 //
 // Writes resolve only once durable. Features are not fed by `events.append`: like with any Store,
 // the caller passes the events that append accepted to `features.record`.
@@ -51,6 +55,9 @@ export class EmbeddedStore implements Store {
   readonly events: EmbeddedEventLog;
   readonly users: EmbeddedUserStore;
   readonly features: EmbeddedFeatureStore;
+  /** Per (user, item) aggregates of the events retention dropped: features outlive raw events. */
+  readonly retained: RetainedFeatures;
+  readonly learning: EmbeddedLearningStore;
   readonly dataDir: string;
   /** Set by `open()`. */
   openReport: EmbeddedStoreOpenReport | undefined;
@@ -67,12 +74,18 @@ export class EmbeddedStore implements Store {
     const compactAfterOps = options.compactAfterOps ?? 1000;
     this.events = new EmbeddedEventLog(path.join(this.dataDir, 'events.log'));
     this.features = new EmbeddedFeatureStore({ trendingHalfLifeMs: options.trendingHalfLifeMs });
+    this.retained = new RetainedFeatures(this.dataDir, this.features.trendingHalfLifeMs);
+    this.events.dropHooks = {
+      commit: (dropped) => this.retained.commitDrop(dropped),
+      installed: () => this.retained.markDone(),
+    };
     this.catalog = new EmbeddedCatalogStore({ dir: this.dataDir, compactAfterOps });
     this.users = new EmbeddedUserStore({
       dir: this.dataDir,
       compactAfterOps,
       eventUserIds: () => this.events.userIds(),
     });
+    this.learning = new EmbeddedLearningStore({ dir: this.dataDir, compactAfterOps });
   }
 
   async open(): Promise<void> {
@@ -83,16 +96,20 @@ export class EmbeddedStore implements Store {
     await fsp.mkdir(this.dataDir, { recursive: true });
     if (this.lock) this.releaseLock = await lockDataDir(this.dataDir);
     try {
-      const events = await this.events.open();
+      const pendingDrop = await this.retained.open();
+      const events = await this.events.open(pendingDrop);
+      if (pendingDrop.size > 0) await this.retained.markDone();
+      this.features.foldRetained(this.retained.all());
       this.features.fold(this.events.all());
       const catalog = await this.catalog.open();
       const users = await this.users.open();
+      const learning = await this.learning.open();
       this.openReport = {
-        events: events.records - events.duplicates - events.erased,
+        events: events.records - events.duplicates - events.erased - events.dropped,
         items: await this.catalog.count(),
         users: (await this.users.userIds()).length,
-        tornBytes: events.tornBytes + catalog.tornBytes + users.tornBytes,
-        compacted: [...(catalog.compacted ? ['catalog'] : []), ...(users.compacted ? ['users'] : [])],
+        tornBytes: events.tornBytes + catalog.tornBytes + users.tornBytes + learning.tornBytes,
+        compacted: [...(catalog.compacted ? ['catalog'] : []), ...(users.compacted ? ['users'] : []), ...(learning.compacted ? ['learning'] : [])],
         erasedEvents: events.erased,
         durationMs: Math.round(performance.now() - started),
       };
@@ -126,10 +143,12 @@ export class EmbeddedStore implements Store {
     const run = this.erasing.then(async (): Promise<ErasureReport> => {
       let features = 0;
       const events = await this.events.eraseUser(userId, () => {
-        features = this.features.eraseUser(userId, this.events.all());
+        features = this.features.eraseUser(userId, this.events.all(), this.retained.all());
       });
+      await this.retained.eraseUser(userId);
       const preferences = await this.users.erase(userId);
-      return { user_id: userId, events, preferences, features };
+      const learning = await this.learning.eraseUser(userId);
+      return { user_id: userId, events, preferences, features, learning };
     });
     this.erasing = run.catch(() => undefined);
     return run;
@@ -137,8 +156,9 @@ export class EmbeddedStore implements Store {
 
   /** True when the store is open, its logs take appends and a file can be created in the data directory. */
   async healthy(): Promise<boolean> {
-    if (!this.isOpen || !this.events.writable || !this.catalog.writable || !this.users.writable) return false;
-    const probe = path.join(this.dataDir, `.health-${process.pid}`);
+    if (!this.isOpen || !this.events.writable || !this.catalog.writable || !this.users.writable || !this.learning.writable) return false;
+    // One file per probe: concurrent probes sharing a name removed each other's file and failed.
+    const probe = path.join(this.dataDir, `.health-${process.pid}-${++healthProbes}`);
     try {
       await fsp.writeFile(probe, 'ok');
       await fsp.rm(probe);
@@ -149,12 +169,14 @@ export class EmbeddedStore implements Store {
   }
 
   private async closeParts(): Promise<void> {
-    await Promise.allSettled([this.events.close(), this.catalog.close(), this.users.close()]);
+    await Promise.allSettled([this.events.close(), this.catalog.close(), this.users.close(), this.learning.close()]);
     const release = this.releaseLock;
     this.releaseLock = undefined;
     await release?.();
   }
 }
+
+let healthProbes = 0;
 
 export function createEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore {
   return new EmbeddedStore(options);

@@ -11,3 +11,5 @@ export type { FeatureKeys, RedisFeatureStoreOptions } from './redis-feature-stor
 export { DEFAULT_KEY_PREFIX, RedisKeys } from './redis-keys.js';
 export { assertNoEviction, RedisEvictionError } from './redis-connection.js';
 export type { RedisClientOptions } from './redis-connection.js';
+export { RedisLearningStore, RedisLearningKeys } from './redis-learning-store.js';
+export type { RedisLearningStoreOptions } from './redis-learning-store.js';

@@ -7,13 +7,16 @@ import type { Redis } from 'ioredis';
 
 export const SCRIPT_NAMES = [
   'events-append',
+  'events-ingest',
   'features-record',
   'catalog-upsert',
   'catalog-remove',
   'model-commit',
   'model-activate',
+  'model-replace-artifacts',
   'user-erase',
   'erasure-commit',
+  'events-drop',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

@@ -75,6 +75,30 @@ export class RedisEventLog implements EventLog {
     }
   }
 
+  /**
+   * Retention: drops the entries appended before `epochMs` (their stream ids carry the append time,
+   * Redis's clock), a page per script call, oldest first; appends go on meanwhile.
+   */
+  async dropBefore(epochMs: number): Promise<number> {
+    if (!(epochMs > 0)) return 0;
+    const end = `(${Math.floor(epochMs)}-0`;
+    let dropped = 0;
+    for (;;) {
+      const entries = await this.redis.xrange(this.keys.events, '-', end, 'COUNT', APPEND_CHUNK);
+      if (entries.length === 0) return dropped;
+      const ids = entries.map(([id]) => id);
+      const jsons = await this.redis.hmget(this.keys.eventBodies, ...ids);
+      const keys = [this.keys.events, this.keys.eventBodies, this.keys.eventIds];
+      const args: string[] = [];
+      ids.forEach((entry, i) => {
+        const event = jsons[i] ? (JSON.parse(jsons[i]) as InteractionEvent) : undefined;
+        keys.push(event ? this.keys.userEvents(event.user_id) : this.keys.eventIds);
+        args.push(entry, event?.event_id ?? '');
+      });
+      dropped += (await runScript(this.redis, 'events-drop', keys, args)) as number;
+    }
+  }
+
   /** The events stored under `entryIds`, skipping entries erased meanwhile. */
   private async bodies(entryIds: string[]): Promise<InteractionEvent[]> {
     if (entryIds.length === 0) return [];
@@ -83,7 +107,7 @@ export class RedisEventLog implements EventLog {
   }
 }
 
-function checkEvent(event: InteractionEvent, where: string): void {
+export function checkEvent(event: InteractionEvent, where: string): void {
   if (typeof event !== 'object' || event === null) throw new TypeError(`${where} is not an event object`);
   if (typeof event.event_id !== 'string' || event.event_id === '') {
     throw new TypeError(`${where}.event_id must be a non-empty string`);

@@ -104,6 +104,38 @@ export class RedisModelRegistry implements ModelRegistry {
     return artifacts;
   }
 
+  async loadArtifact(version: string, name: string): Promise<Uint8Array | undefined> {
+    const entry = (await this.require(version)).artifacts.find((e) => e.name === name);
+    if (!entry) return undefined;
+    const buffer = await (await this.redis()).hgetBuffer(this.keys.modelArtifacts(version), name);
+    if (!buffer || buffer.byteLength !== entry.bytes || sha256(buffer) !== entry.sha256) {
+      throw new ModelRegistryError('MODEL_CORRUPT', `artifact ${name} of model ${version} is missing or damaged in Redis`);
+    }
+    return new Uint8Array(buffer);
+  }
+
+  /** Replaces existing artifacts and their manifest entries in one script (compare-and-set on the record). */
+  async replaceArtifacts(version: string, artifacts: Artifacts): Promise<void> {
+    const redis = await this.redis();
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const json = await redis.hget(this.keys.models, version);
+      if (json === null) throw notFound(version);
+      const stored = JSON.parse(json) as StoredModel;
+      const args: (string | Buffer)[] = [];
+      const entries = stored.artifacts.map((entry) => ({ ...entry }));
+      for (const [name, bytes] of Object.entries(artifacts)) {
+        const entry = entries.find((e) => e.name === name);
+        if (!entry) throw new ModelRegistryError('MODEL_INVALID', `model ${version} has no artifact ${name} to replace`);
+        Object.assign(entry, { bytes: bytes.byteLength, sha256: sha256(bytes) });
+        args.push(name, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      }
+      const next = JSON.stringify({ ...stored, artifacts: entries });
+      const keys = [this.keys.models, this.keys.modelArtifacts(version)];
+      if ((await runScript(redis, 'model-replace-artifacts', keys, [version, json, next, ...args])) === 1) return;
+    }
+    throw new ModelRegistryError('MODEL_INVALID', `model ${version} kept changing while its artifacts were replaced`);
+  }
+
   /** Every version, newest (by created_at) first. */
   async list(): Promise<ModelRecord[]> {
     const redis = await this.redis();

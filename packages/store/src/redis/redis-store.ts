@@ -1,10 +1,12 @@
-import type { ErasureReport, Store } from '@recsys/core';
+import type { AppendResult, ErasureReport, InteractionEvent, Store } from '@recsys/core';
 import type { Redis } from 'ioredis';
 import { DEFAULT_TRENDING_HALF_LIFE_MS } from '../embedded/feature-store.js';
 import { assertNoEviction, RedisClientHandle, type RedisClientOptions } from './redis-connection.js';
 import { RedisCatalogStore } from './redis-catalog-store.js';
 import { RedisEventLog } from './redis-event-log.js';
 import { RedisFeatureStore } from './redis-feature-store.js';
+import { RedisLearningStore } from './redis-learning-store.js';
+import { ingestEvents } from './redis-ingest.js';
 import { DEFAULT_KEY_PREFIX, RedisKeys } from './redis-keys.js';
 import { RedisUserEraser } from './redis-user-eraser.js';
 import { RedisUserStore } from './redis-user-store.js';
@@ -14,7 +16,8 @@ import { RedisUserStore } from './redis-user-store.js';
 // memory, so any number of stores may be open on one Redis at once.
 //
 // As with any Store, `events.append` does not feed the features: the caller passes the events
-// append accepted (`acceptedEvents`) to `features.record`.
+// append accepted (`acceptedEvents`) to `features.record`, or calls `ingest`, which does both in
+// one atomic script (what the engine does here).
 
 export interface RedisStoreOptions extends RedisClientOptions {
   /** Prefix of every key; default "recsys:". */
@@ -30,6 +33,7 @@ export class RedisStore implements Store {
   readonly events: RedisEventLog;
   readonly users: RedisUserStore;
   readonly features: RedisFeatureStore;
+  readonly learning: RedisLearningStore;
   readonly keys: RedisKeys;
   private readonly client: RedisClientHandle;
   private readonly eraser: RedisUserEraser;
@@ -49,10 +53,16 @@ export class RedisStore implements Store {
     this.users = new RedisUserStore(redis, this.keys);
     this.features = new RedisFeatureStore(redis, this.keys, { trendingHalfLifeMs: halfLife });
     this.eraser = new RedisUserEraser(redis, this.keys, this.events, halfLife);
+    this.learning = new RedisLearningStore(redis, this.keys.prefix);
   }
 
   get redis(): Redis {
     return this.client.redis;
+  }
+
+  /** Appends the new events and folds them into the features in one atomic script (see redis-ingest.ts). */
+  ingest(events: InteractionEvent[]): Promise<AppendResult> {
+    return ingestEvents(this.redis, this.keys, events, this.features.trendingHalfLifeMs);
   }
 
   /** Connects (when the store made the client) and checks that Redis will not evict its keys. */
@@ -92,7 +102,7 @@ export class RedisStore implements Store {
   eraseUser(userId: string): Promise<ErasureReport> {
     if (typeof userId !== 'string' || userId === '') return Promise.reject(new TypeError('userId must be a non-empty string'));
     if (!this.isOpen) return Promise.reject(new Error('the store is not open'));
-    const run = this.erasing.then(() => this.eraser.erase(userId));
+    const run = this.erasing.then(async () => ({ ...(await this.eraser.erase(userId)), learning: await this.learning.eraseUser(userId) }));
     this.erasing = run.catch(() => undefined);
     return run;
   }
