@@ -266,10 +266,8 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
     }
     const collab = weightTotal > 0 ? weighted / weightTotal : NaN;
     const preference = prefs ? matchPreferences(catalog, row, prefs) : undefined;
-    let boost = 0;
-    for (let k = 0; k < contextSignals.length; k++) boost += boostOf(i, k);
     return (
-      boost +
+      boosts[i]! +
       (Number.isNaN(collab) ? 0 : (weights.collaborative * collab) / weightSum) +
       (weights.popularity * popularity.popularity[row]!) / weightSum +
       (weights.trending * popularity.trending[row]!) / weightSum +
@@ -277,6 +275,16 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
       (Number.isNaN(storyScore) ? 0 : (weights.story * storyScore) / weightSum)
     );
   };
+  // The context signals' boosts summed per candidate, signal by signal (what boostOf adds up).
+  const boosts = new Float64Array(rows.length);
+  contextScores.forEach((scores, k) => {
+    if (!scores) return;
+    const weight = boostWeights[k]!;
+    for (let i = 0; i < rows.length; i++) {
+      const s = scores[i]!;
+      if (s > 0) boosts[i]! += weight * (s < 1 ? s : 1);
+    }
+  });
   const totals = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) totals[i] = totalOf(rows[i]!, i, storyScores ? storyScores[i]! : NaN);
   const shortlist = bestByTotal(totals, rows, fairnessShortlist(options.fairness, wanted));
