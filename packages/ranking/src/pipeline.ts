@@ -2,6 +2,7 @@ import type { AlgorithmSource, ContentType, Item } from '@recsys/core';
 import { applyCalibration, type Calibration } from './calibration.js';
 import type { CatalogView } from './catalog-view.js';
 import { evidenceFor, wilsonInterval } from './confidence.js';
+import { candidatePoolFor } from './candidate-pool.js';
 import { type ContextSignal, contextWeights } from './context-signal.js';
 import { diversityCategory, mmrSelect } from './diversity.js';
 import { fairnessPool, fairnessShortlist, fairRerank, type FairnessOptions } from './fairness.js';
@@ -184,7 +185,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   // catalogues are scored whole. Filters run before scoring so nothing filtered can slip through.
   const poolSize = options.candidatePool ?? DEFAULT_CANDIDATE_POOL;
   const wanted = Math.max(limit * 5, 50);
-  const candidates = new Set<number>();
+  const candidates = candidatePoolFor(catalog);
   const add = (rows: ArrayLike<number>, max = rows.length) => {
     for (let i = 0; i < Math.min(max, rows.length); i++) if (passes(rows[i]!)) candidates.add(rows[i]!);
   };
@@ -208,7 +209,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
     }
   }
 
-  const rows = Int32Array.from(candidates);
+  const rows = candidates.rows();
   // memberScores[m][i]: member m's score of rows[i] (undefined when m could not place the user).
   const memberScores = blend.map((member, m) => (vectors[m] ? member.signal.score(vectors[m], rows) : undefined));
   const storyScores = story?.signal.score(story.profile, rows);
