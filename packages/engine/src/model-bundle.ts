@@ -71,7 +71,8 @@ export function decodeBundle(version: string, artifacts: Artifacts, indexFactory
     userIds: decodeJson<string[]>(artifacts['user-ids.json'], 'user-ids.json'),
   };
   const als = artifacts['als.bin'];
-  if (als) bundle.mf = new MfModel(ImplicitALS.fromArtifact(als), bundle.itemIds, indexFactory, artifacts[ANN_INDEX_ARTIFACT]);
+  // Serving folds users in from their history: the trained user factors stay in the artifact.
+  if (als) bundle.mf = new MfModel(ImplicitALS.fromArtifact(als, { userFactors: false }), bundle.itemIds, indexFactory, artifacts[ANN_INDEX_ARTIFACT]);
   const ncf = artifacts['ncf.bin'];
   if (ncf) bundle.ncf = new NcfModel(NeuMF.fromArtifact(ncf), bundle.itemIds, bundle.userIds);
   const calibration = artifacts[CALIBRATION_ARTIFACT];

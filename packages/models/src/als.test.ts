@@ -114,6 +114,16 @@ describe('ImplicitALS', () => {
     expect(loaded.foldIn([1, 2], [1, 2])).toEqual(model.foldIn([1, 2], [1, 2]));
   });
 
+  it('loads the item side alone for serving: the same fold-ins and scores, no user rows', () => {
+    const serving = ImplicitALS.fromArtifact(model.toArtifact(), { userFactors: false });
+    expect([serving.nUsers, serving.nItems, serving.userFactors.length]).toEqual([0, N_ITEMS, 0]);
+    expect(serving.itemFactors).toEqual(model.itemFactors);
+    const folded = serving.foldIn([1, 2], [1, 2]);
+    expect(folded).toEqual(model.foldIn([1, 2], [1, 2]));
+    expect(serving.scoreItems(folded)).toEqual(model.scoreItems(folded));
+    expect(() => serving.userVector(0)).toThrow(RangeError);
+  });
+
   it('refuses an artifact of another kind or format version', () => {
     const other = encodeArtifact({ kind: 'svd', format: 1, meta: {}, arrays: {} });
     const newer = encodeArtifact({ kind: 'als', format: 2, meta: {}, arrays: {} });
