@@ -10,6 +10,7 @@
 // request is also measured in-process, on vs. off. Prints Markdown.
 //
 // Options: --users 500  --cases 50 (per effect)  --rounds 2 (timed passes per signal)  --seed 7  --keep  --data <dir kept before>  --weights '{"temporal":0.2}'
+//          --only temporal,mood (measure only these signals' effects)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,6 +22,7 @@ import { type RecommendationRequest, RecommendationEngine } from '@recsys/engine
 import { InProcessJobRunner } from '@recsys/jobs';
 import { createEmbeddedModelRegistry, createEmbeddedStore } from '@recsys/store';
 import { freePort } from '../test/support/service-process.js';
+import { BENCH_SERVICE_ENV } from './load.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), '../../..');
@@ -56,8 +58,12 @@ async function runBenchmark(): Promise<void> {
       data: { type: 'string' },
       // Context weights of every service in the run, as JSON (e.g. '{"temporal":0.2}'): to try weights.
       weights: { type: 'string', default: '{}' },
+      // Measure only these signals' effects, comma-separated (e.g. 'temporal,mood'): to try weights quickly.
+      only: { type: 'string' },
     },
   });
+  const only = typeof values.only === 'string' ? new Set(values.only.split(',').map((s) => s.trim())) : undefined;
+  const effects = EFFECTS.filter((e) => !only || only.has(e.signal));
   const nUsers = Number(values.users);
   const casesPerEffect = Number(values.cases);
   const rounds = Math.max(1, Number(values.rounds));
@@ -96,7 +102,7 @@ async function runBenchmark(): Promise<void> {
     const on = await startService(await copyOfData('on'), base);
     const results: Paired[] = [];
     try {
-      for (const effect of EFFECTS) {
+      for (const effect of effects) {
         const off = await startService(await copyOfData(`off-${effect.signal}`), { ...base, [effect.signal]: 0 });
         try {
           results.push(await measure(on.baseUrl, off.baseUrl, world.cases, rounds));
@@ -108,9 +114,9 @@ async function runBenchmark(): Promise<void> {
     } finally {
       await on.stop();
     }
-    const cpu = await measureInProcess(await copyOfData('in-process'), world.cases, rounds, base);
+    const cpu = await measureInProcess(await copyOfData('in-process'), world.cases, rounds, base, effects);
     log('in-process CPU cost measured');
-    report(results, cpu, world, { nUsers, casesPerEffect, rounds, weights: values.weights === '{}' ? undefined : String(values.weights), seconds: (performance.now() - started) / 1000 });
+    report(effects, results, cpu, world, { nUsers, casesPerEffect, rounds, weights: values.weights === '{}' ? undefined : String(values.weights), seconds: (performance.now() - started) / 1000 });
   } finally {
     for (const dir of copies) await rm(dir, { recursive: true, force: true });
     if (values.keep || reuse) log(`data directory kept: ${dataDir}`);
@@ -431,11 +437,7 @@ async function startService(dataDir: string, weights: Record<string, number>): P
       HOST: '127.0.0.1',
       PORT: String(port),
       RECSYS_DATA_DIR: dataDir,
-      RECSYS_DEMO: '0',
-      LOG_LEVEL: 'warn',
-      RECSYS_RATE_LIMIT_PER_MINUTE: '10000000',
-      RECSYS_RETRAIN_INTERVAL_MINUTES: '0',
-      RECSYS_INCREMENTAL_INTERVAL_MINUTES: '0',
+      ...BENCH_SERVICE_ENV,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -558,7 +560,13 @@ async function measure(onUrl: string, offUrl: string, cases: readonly TestCase[]
  * through two engines in this process (every signal on; one off), CPU time per request
  * (process.cpuUsage, so time other processes take does not count), alternating on and off.
  */
-async function measureInProcess(dataDir: string, cases: readonly TestCase[], rounds: number, base: Record<string, number>): Promise<Map<string, { on: number[]; off: number[] }>> {
+async function measureInProcess(
+  dataDir: string,
+  cases: readonly TestCase[],
+  rounds: number,
+  base: Record<string, number>,
+  effects: readonly Effect[],
+): Promise<Map<string, { on: number[]; off: number[] }>> {
   const store = createEmbeddedStore({ dataDir });
   await store.open();
   const registry = createEmbeddedModelRegistry({ dir: path.join(dataDir, 'models') });
@@ -576,7 +584,7 @@ async function measureInProcess(dataDir: string, cases: readonly TestCase[], rou
   const out = new Map<string, { on: number[]; off: number[] }>();
   const on = await engine(base);
   try {
-    for (const effect of EFFECTS) {
+    for (const effect of effects) {
       const off = await engine({ ...base, [effect.signal]: 0 });
       const times = { on: [] as number[], off: [] as number[] };
       for (let round = 0; round <= rounds; round++) {
@@ -630,7 +638,7 @@ function p95(values: readonly number[]): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(0.95 * sorted.length))] ?? NaN;
 }
 
-function report(results: readonly Paired[], cpu: ReadonlyMap<string, { on: number[]; off: number[] }>, world: World, run: { nUsers: number; casesPerEffect: number; rounds: number; weights?: string; seconds: number }): void {
+function report(effects: readonly Effect[], results: readonly Paired[], cpu: ReadonlyMap<string, { on: number[]; off: number[] }>, world: World, run: { nUsers: number; casesPerEffect: number; rounds: number; weights?: string; seconds: number }): void {
   console.log('### Planted-effect simulator (over HTTP)\n');
   console.log(
     `Command: \`pnpm bench context --part simulator --users ${run.nUsers} --cases ${run.casesPerEffect} --rounds ${run.rounds}${run.weights ? ` --weights '${run.weights}'` : ''}\`; ` +
@@ -644,7 +652,7 @@ function report(results: readonly Paired[], cpu: ReadonlyMap<string, { on: numbe
   console.log('| planted effect | signal | cases | HR@10 off | HR@10 on | lift | hits explained by the signal | HTTP p95 off / on | HTTP Δ p95 | CPU p95 per request off / on | CPU Δ p95 |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const verdicts: string[] = [];
-  EFFECTS.forEach((effect, k) => {
+  effects.forEach((effect, k) => {
     const { on, off } = results[k]!;
     const none = { hits: 0, cases: 0, explained: 0 };
     const hOn = on.hits.get(effect.signal) ?? none;

@@ -94,17 +94,19 @@ async function offline(argv: string[]): Promise<void> {
   const test = await OfflineContextBench.prepare(dataset.items, split, options);
   test.evaluate([]); // warm-up: the first pass pays for compilation, which would bias its row's timing
   const on = (names: string[]) => names.filter((n) => (tuned[n] ?? 0) > 0);
-  const configs: [string, string[]][] = [
+  const served = Object.fromEntries(tunable.filter((n) => (DEFAULT_CONTEXT_WEIGHTS[n] ?? 0) > 0).map((n) => [n, DEFAULT_CONTEXT_WEIGHTS[n]!]));
+  const configs: [string, string[], Record<string, number>?][] = [
     ['none (hybrid as served before)', []],
+    ['served defaults (DEFAULT_CONTEXT_WEIGHTS)', Object.keys(served), served],
     ['temporal (time buckets, and trending now if tuned on)', on(['temporal', 'trending_now'])],
     ['sequential (watched next + mood)', on(['watched_next', 'mood'])],
     ['temporal + sequential', on(tunable)],
     ...tunable.map((n): [string, string[]] => [`${n} alone`, [n]]),
   ];
   const rows: [string, string[], OfflineResult][] = [];
-  for (const [label, names] of configs) {
+  for (const [label, names, fixed] of configs) {
     // A signal validation turned off is shown alone at the smallest weight tried, to say what it costs.
-    const weights = Object.fromEntries(names.map((n) => [n, tuned[n]! > 0 ? tuned[n]! : Math.min(...grid)]));
+    const weights = fixed ?? Object.fromEntries(names.map((n) => [n, tuned[n]! > 0 ? tuned[n]! : Math.min(...grid)]));
     rows.push([label, names.map((n) => `${n} ${weights[n]}`), test.evaluate(names, weights)]);
   }
   const base = rows[0]![2];
@@ -114,11 +116,11 @@ async function offline(argv: string[]): Promise<void> {
     console.log(`| ${label} | ${weights.join(', ') || '-'} | ${f(r.hr_at_10)} | ${f(r.ndcg_at_10)} | ${lift(r.hr_at_10, base.hr_at_10)} | ${lift(r.ndcg_at_10, base.ndcg_at_10)} | ${r.p50_ms.toFixed(2)} / ${r.p95_ms.toFixed(2)} |`);
   }
   console.log(`\n(${((performance.now() - started) / 1000).toFixed(0)} s for the MovieLens part)`);
-  cost(Number(values['cost-items']));
+  await cost(Number(values['cost-items']));
 }
 
-function cost(nItems: number): void {
-  const measured = measureContextCost(nItems);
+async function cost(nItems: number): Promise<void> {
+  const measured = await measureContextCost({ items: nItems });
   console.log(`\n### Cost per request at ${nItems.toLocaleString('en-US')} items (1,000 candidates, 100 recent events)\n`);
   console.log(`Aggregates fitted on ${measured.events.toLocaleString('en-US')} synthetic events in ${measured.fitSeconds.toFixed(1)} s.\n`);
   console.log('| signal | p50 ms | p95 ms |');

@@ -22,6 +22,7 @@ import { experimentResults, RecommendationEngine, requiredSampleSize, simulateAb
 import { InProcessJobRunner } from '@recsys/jobs';
 import { createEmbeddedModelRegistry, createEmbeddedStore } from '@recsys/store';
 import { startServiceProcess } from '../test/support/service-process.js';
+import { BENCH_SERVICE_ENV } from './load.js';
 
 const { values } = parseArgs({
   options: {
@@ -117,11 +118,7 @@ try {
   const service = await startServiceProcess(
     {
       RECSYS_DATA_DIR: dataDir,
-      RECSYS_DEMO: '0',
-      LOG_LEVEL: 'warn',
-      RECSYS_RATE_LIMIT_PER_MINUTE: '10000000',
-      RECSYS_RETRAIN_INTERVAL_MINUTES: '0',
-      RECSYS_INCREMENTAL_INTERVAL_MINUTES: '0',
+      ...BENCH_SERVICE_ENV,
       RECSYS_BANDIT_HALF_LIFE: '5000',
     },
     120_000,

@@ -55,6 +55,15 @@ export async function runClosedLoop(options: LoadOptions): Promise<LoadResult> {
 
 export const ms = (x: number) => `${x.toFixed(1)} ms`;
 
+/** The service as the benchmarks start it: no demo data, no rate limit, quiet logs, no scheduled retrain or update. */
+export const BENCH_SERVICE_ENV: Readonly<Record<string, string>> = {
+  RECSYS_DEMO: '0',
+  LOG_LEVEL: 'warn',
+  RECSYS_RATE_LIMIT_PER_MINUTE: '10000000',
+  RECSYS_RETRAIN_INTERVAL_MINUTES: '0',
+  RECSYS_INCREMENTAL_INTERVAL_MINUTES: '0',
+};
+
 /**
  * GET over keep-alive connections with node:http: much lighter on the client's CPU than fetch, which
  * matters when the load generator shares the machine with the service it measures.

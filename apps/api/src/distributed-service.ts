@@ -2,7 +2,7 @@ import { createVectorIndexFactory } from '@recsys/ann';
 import type { CircuitBreaker } from '@recsys/core';
 import { RecommendationEngine, type EngineOptions } from '@recsys/engine';
 import { BullMqJobRunner } from '@recsys/jobs';
-import { createRedisModelRegistry, createRedisStore, type RedisModelRegistry, type RedisStore } from '@recsys/store';
+import { createRedisModelRegistry, createRedisStore, impressionWindowFor, type RedisModelRegistry, type RedisStore } from '@recsys/store';
 import pino, { type Logger } from 'pino';
 import type { App } from './app-types.js';
 import type { ServiceConfig } from './config.js';
@@ -59,7 +59,8 @@ export async function createDistributedService(
 ): Promise<DistributedService> {
   const logger = pino({ level: config.logLevel });
   const keyPrefix = redis.keyPrefix || 'recsys:';
-  const store = createRedisStore({ url: redis.url, keyPrefix });
+  // Impressions expire once no event can be attributed to them any more.
+  const store = createRedisStore({ url: redis.url, keyPrefix, learning: { impressionWindowMs: impressionWindowFor(config.learning.attributionWindowMs) } });
   const registry = createRedisModelRegistry({ url: redis.url, keyPrefix });
   const jobs = new BullMqJobRunner({ url: redis.url, prefix: `${keyPrefix}bull`, consume: false });
   const guarded = guardRedis(store, registry, jobs, logger);

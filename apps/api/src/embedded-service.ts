@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createVectorIndexFactory } from '@recsys/ann';
 import { RecommendationEngine, type EngineOptions } from '@recsys/engine';
 import { InProcessJobRunner } from '@recsys/jobs';
-import { createEmbeddedModelRegistry, createEmbeddedStore, type EmbeddedStore } from '@recsys/store';
+import { createEmbeddedModelRegistry, createEmbeddedStore, impressionWindowFor, type EmbeddedStore } from '@recsys/store';
 import pino, { type Logger } from 'pino';
 import type { App } from './app-types.js';
 import type { ServiceConfig } from './config.js';
@@ -24,7 +24,8 @@ export interface EmbeddedService {
 /** Wires the all-in-one mode: embedded store, in-process jobs, engine and HTTP API in one process. */
 export async function createEmbeddedService(config: ServiceConfig, engineOptions: Partial<EngineOptions> = {}): Promise<EmbeddedService> {
   const logger = pino({ level: config.logLevel });
-  const store = createEmbeddedStore({ dataDir: config.dataDir });
+  // Impressions are held in memory only while an event can still be attributed to them.
+  const store = createEmbeddedStore({ dataDir: config.dataDir, learning: { impressionWindowMs: impressionWindowFor(config.learning.attributionWindowMs) } });
   await store.open();
   logger.info({ data_dir: path.resolve(config.dataDir), ...store.openReport }, 'store opened');
 

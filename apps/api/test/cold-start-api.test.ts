@@ -1,34 +1,23 @@
 // Cold start over HTTP: a new user's onboarding answers give a first list that matches them, not
 // the popularity list every stranger gets, and the export shows the segment they were placed in.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { createEmbeddedService, type EmbeddedService } from '../src/embedded-service.js';
 import { audienceEvents, testCatalogue } from './support/fixtures.js';
+import { type TestService, startTestService } from './support/embedded-service.js';
 import { call, waitForJob } from './support/http.js';
 
-let service: EmbeddedService;
+let running: TestService | undefined;
 let baseUrl: string;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'recsys-cold-'));
-  service = await createEmbeddedService(
-    loadConfig({ RECSYS_DATA_DIR: dataDir, RECSYS_DEMO: '0', LOG_LEVEL: 'silent', RECSYS_RETRAIN_INTERVAL_MINUTES: '0' }),
-  );
-  baseUrl = await service.app.listen({ host: '127.0.0.1', port: 0 });
+  running = await startTestService('recsys-cold-');
+  ({ baseUrl } = running);
   await call(baseUrl, 'PUT', '/v1/items', { items: testCatalogue() });
   await call(baseUrl, 'POST', '/v1/events', { events: audienceEvents() });
   const job = await call(baseUrl, 'POST', '/v1/models/retrain', { kind: 'full' });
   expect((await waitForJob(baseUrl, job.body.job_id, 60_000)).state).toBe('completed');
 }, 90_000);
 
-afterAll(async () => {
-  await service?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => running?.close());
 
 const ids = (body: any): string[] => body.items.map((i: any) => i.item_id);
 const animeShare = (body: any) => ids(body).filter((id) => id.startsWith('anime-')).length / body.items.length;

@@ -1,31 +1,20 @@
 // Request context over HTTP: time zone, moment, device and region are accepted where valid and
 // refused with a 400 naming the field otherwise; events get the same checks. Never a 5xx.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { createEmbeddedService, type EmbeddedService } from '../src/embedded-service.js';
 import { nextEventId, testCatalogue } from './support/fixtures.js';
+import { type TestService, startTestService } from './support/embedded-service.js';
 import { call } from './support/http.js';
 
-let service: EmbeddedService;
+let running: TestService | undefined;
 let baseUrl: string;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'recsys-context-'));
-  service = await createEmbeddedService(
-    loadConfig({ RECSYS_DATA_DIR: dataDir, RECSYS_DEMO: '0', LOG_LEVEL: 'silent', RECSYS_RETRAIN_INTERVAL_MINUTES: '0' }),
-  );
-  baseUrl = await service.app.listen({ host: '127.0.0.1', port: 0 });
+  running = await startTestService('recsys-context-');
+  ({ baseUrl } = running);
   await call(baseUrl, 'PUT', '/v1/items', { items: testCatalogue() });
 });
 
-afterAll(async () => {
-  await service?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => running?.close());
 
 const expect400 = (response: { status: number; body: any }, field: string, ...words: string[]) => {
   expect(response.status).toBe(400);

@@ -2,7 +2,7 @@
 // no Redis key or value (the whole database, model versions and queues included) and no file of
 // the embedded data directory carries the user's id or their distinctive data.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RecommendationEngine } from '@recsys/engine';
@@ -15,6 +15,7 @@ import { createDistributedService, type DistributedService } from '../src/distri
 import { createEmbeddedService, type EmbeddedService } from '../src/embedded-service.js';
 import { audienceEvents, testCatalogue } from './support/fixtures.js';
 import { call, waitForJob } from './support/http.js';
+import { fileBytes, redisKeyBytes } from './support/stored-bytes.js';
 
 const config = (env: Record<string, string>) =>
   loadConfig({ RECSYS_DEMO: '0', LOG_LEVEL: 'silent', RECSYS_RETRAIN_INTERVAL_MINUTES: '0', RECSYS_INCREMENTAL_INTERVAL_MINUTES: '0', ...env });
@@ -48,30 +49,12 @@ async function seed(baseUrl: string, s: Subject): Promise<void> {
 
 async function redisKeysCarrying(redis: RedisStore['redis'], s: Subject): Promise<string[]> {
   const found: string[] = [];
-  for await (const page of redis.scanStream({ count: 1000 })) {
-    for (const key of page as string[]) {
-      const type = await redis.type(key);
-      const parts: Buffer[] = [Buffer.from(key)];
-      if (type === 'string') parts.push((await redis.getBuffer(key)) ?? Buffer.alloc(0));
-      else if (type === 'hash') for (const [field, value] of Object.entries(await redis.hgetallBuffer(key))) parts.push(Buffer.from(field), value);
-      else if (type === 'list') parts.push(...(await redis.lrangeBuffer(key, 0, -1)));
-      else if (type === 'set') parts.push(...(await redis.smembersBuffer(key)));
-      else if (type === 'zset') parts.push(...(await redis.zrangeBuffer(key, '0', '-1')));
-      else if (type === 'stream') for (const [id, fields] of await redis.xrange(key, '-', '+')) parts.push(Buffer.from(id), ...fields.map((f) => Buffer.from(String(f))));
-      if (carries(Buffer.concat(parts), s)) found.push(key);
-    }
-  }
+  for await (const { key, bytes } of redisKeyBytes(redis)) if (carries(bytes, s)) found.push(key);
   return found;
 }
 
 /** Files under `root` (paths relative to it) whose bytes carry the subject. */
-function filesCarrying(root: string, s: Subject, dir = root): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return filesCarrying(root, s, full);
-    return carries(readFileSync(full), s) ? [path.relative(root, full)] : [];
-  });
-}
+const filesCarrying = (root: string, s: Subject): string[] => fileBytes(root).filter(({ bytes }) => carries(bytes, s)).map(({ file }) => file);
 
 describe('erasure leaves nothing behind', () => {
   let embedded: EmbeddedService | undefined;

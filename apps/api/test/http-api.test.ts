@@ -1,30 +1,19 @@
 // The HTTP contract: validation, error shapes, filters, docs and metrics, on a real server on loopback.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { createEmbeddedService, type EmbeddedService } from '../src/embedded-service.js';
 import { audienceEvents, nextEventId, testCatalogue } from './support/fixtures.js';
+import { type TestService, startTestService } from './support/embedded-service.js';
 import { call, waitForJob } from './support/http.js';
 
-let service: EmbeddedService;
+let running: TestService | undefined;
 let baseUrl: string;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'recsys-http-'));
-  service = await createEmbeddedService(
-    loadConfig({ RECSYS_DATA_DIR: dataDir, RECSYS_DEMO: '0', LOG_LEVEL: 'silent', RECSYS_RETRAIN_INTERVAL_MINUTES: '0' }),
-  );
-  baseUrl = await service.app.listen({ host: '127.0.0.1', port: 0 });
+  running = await startTestService('recsys-http-');
+  ({ baseUrl } = running);
 });
 
-afterAll(async () => {
-  await service?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => running?.close());
 
 const expectError = (response: { status: number; body: any }, status: number, code: string, field?: string) => {
   expect(response.status).toBe(status);

@@ -1,34 +1,17 @@
 // Story similarity over HTTP: the embedding dimension check and mode=story.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { createEmbeddedService, type EmbeddedService } from '../src/embedded-service.js';
+import { type TestService, startTestService } from './support/embedded-service.js';
 import { call } from './support/http.js';
 
-let service: EmbeddedService;
+let running: TestService | undefined;
 let baseUrl: string;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'recsys-story-'));
-  service = await createEmbeddedService(
-    loadConfig({
-      RECSYS_DATA_DIR: dataDir,
-      RECSYS_DEMO: '0',
-      LOG_LEVEL: 'silent',
-      RECSYS_RETRAIN_INTERVAL_MINUTES: '0',
-      RECSYS_EMBEDDING_DIMENSION: '3',
-    }),
-  );
-  baseUrl = await service.app.listen({ host: '127.0.0.1', port: 0 });
+  running = await startTestService('recsys-story-', { RECSYS_EMBEDDING_DIMENSION: '3' });
+  ({ baseUrl } = running);
 });
 
-afterAll(async () => {
-  await service?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => running?.close());
 
 const item = (id: string, embedding?: number[]) => ({
   item_id: id,

@@ -1,6 +1,7 @@
 import type { StoryEvolutionExport } from '@recsys/content';
 import type { AlgorithmSource, ContentType, InteractionEvent, UserItemFeature, UserPreferences } from '@recsys/core';
 import type { SegmentExport } from './segments/segment-context.js';
+import type { UserLearningExport } from './learning-export.js';
 import type { Device } from './context/request-context.js';
 
 export interface RecommendationRequest {
@@ -74,4 +75,6 @@ export interface UserExport {
   story_evolution?: StoryEvolutionExport | null;
   /** The segment the active version places the user in (cold start); null when it cannot place them. */
   segment?: SegmentExport | null;
+  /** What the learning store holds about the user; null when the engine keeps no learning state. */
+  learning?: UserLearningExport | null;
 }

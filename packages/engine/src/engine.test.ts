@@ -1,34 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { InteractionEvent, Item, Store } from '@recsys/core';
-import { InProcessJobRunner } from '@recsys/jobs';
-import { createEmbeddedModelRegistry, createEmbeddedStore } from '@recsys/store';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Store } from '@recsys/core';
+import { testEvent, testItem } from '@recsys/core/testing';
+import { describe, expect, it } from 'vitest';
 import { type EngineOptions, RecommendationEngine, StoreUnavailableError } from './engine.js';
+import { embeddedEngines, retrainToEnd } from './testing/embedded-engine.js';
 
-const item = (id: string, genre: string): Item => ({
-  item_id: id,
-  title: id,
-  content_type: 'movie',
-  genres: [genre],
-  languages: ['en'],
-  cast: [],
-  crew: [],
-  regions: [],
-  available: true,
-  updated_at: '2026-01-01T00:00:00Z',
-});
+const item = (id: string, genre: string) => testItem(id, { genres: [genre] });
 const ITEMS = [...Array.from({ length: 20 }, (_, i) => item(`war-${i}`, 'War')), ...Array.from({ length: 20 }, (_, i) => item(`pet-${i}`, 'Family'))];
 
-let counter = 0;
-const watch = (user: string, itemId: string): InteractionEvent => ({
-  event_id: `e${++counter}`,
-  user_id: user,
-  item_id: itemId,
-  type: 'complete',
-  timestamp: new Date(Date.now() - 1000).toISOString(),
-});
+const watch = (user: string, itemId: string) => testEvent(user, itemId);
 /** Two audiences, each completing ten titles of its own block. */
 const audience = () =>
   Array.from({ length: 10 }, (_, u) =>
@@ -36,38 +15,10 @@ const audience = () =>
   ).flat(2);
 
 describe('RecommendationEngine', () => {
-  const cleanup: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const fn of cleanup.splice(0)) await fn();
-  });
-
-  async function setup(options: Partial<EngineOptions> = {}, wrap: (store: Store) => Store = (store) => store) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-'));
-    const s = wrap(createEmbeddedStore({ dataDir: dir }));
-    await s.open();
-    const jobs = new InProcessJobRunner();
-    const engine = new RecommendationEngine(
-      { store: s, registry: createEmbeddedModelRegistry({ dir: path.join(dir, 'models') }), jobs },
-      { retrainEveryMs: 0, ...options },
-    );
-    cleanup.push(async () => {
-      await jobs.close();
-      await s.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    await engine.upsertItems(ITEMS);
-    await engine.start();
-    return engine;
-  }
-
-  async function train(engine: RecommendationEngine, kind: 'full' | 'incremental' = 'full') {
-    const job = await engine.requestRetrain(kind);
-    for (;;) {
-      const state = await engine.getJob(job.id);
-      if (state?.state === 'completed' || state?.state === 'failed') return state;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  const startEngine = embeddedEngines();
+  const setup = async (options: Partial<EngineOptions> = {}, wrapStore?: (store: Store) => Store) =>
+    (await startEngine(ITEMS, options, { wrapStore })).engine;
+  const train = (engine: RecommendationEngine, kind: 'full' | 'incremental' = 'full') => retrainToEnd(engine, kind);
 
   it('changes a user\'s list on their next request after an event, without a retrain', async () => {
     const engine = await setup();

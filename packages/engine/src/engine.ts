@@ -29,6 +29,7 @@ import type {
 import { assignVariant, DEFAULT_EXPERIMENT, type Experiment } from './experiments.js';
 import { ExperimentAdmin } from './experiment-admin.js';
 import { LearningLoop, type LearningOptions } from './learning-loop.js';
+import { exportLearning, holdsAnything } from './learning-export.js';
 import { type EngineLogger, silentLogger } from './logger.js';
 import { ANN_INDEX_ARTIFACT, decodeBundle, type ModelBundle } from './model-bundle.js';
 import { buildDriftReference, DRIFT_ARTIFACT } from './drift-reference.js';
@@ -287,16 +288,17 @@ export class RecommendationEngine {
   }
 
   async exportUser(userId: string): Promise<UserExport | undefined> {
-    const [preferences, interactions, events] = await Promise.all([
+    const [preferences, interactions, events, learning] = await Promise.all([
       this.store.users.getPreferences(userId),
       this.store.features.userItems(userId),
       this.store.events.forUser(userId),
+      exportLearning(this.learning, userId),
     ]);
-    if (!preferences && events.length === 0) return undefined;
+    if (!preferences && events.length === 0 && !holdsAnything(learning)) return undefined;
     const state = await this.serving.current();
     const story_evolution = storyEvolutionOf(events, state.story, state.bundle?.story, this.now());
     const segment = segmentExport(placeUser(state, await this.users.get(userId)));
-    return { user_id: userId, preferences: preferences ?? null, interactions, events, story_evolution, segment };
+    return { user_id: userId, preferences: preferences ?? null, interactions, events, story_evolution, segment, learning };
   }
 
   /**

@@ -1,67 +1,18 @@
 // GDPR: after a user is erased, the next model version (full or incremental) holds no vector for
 // them. An incremental update extends the active version's users, so it must not follow an erasure.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { InteractionEvent, Item } from '@recsys/core';
-import { InProcessJobRunner } from '@recsys/jobs';
-import { createEmbeddedModelRegistry, createEmbeddedStore } from '@recsys/store';
-import { afterEach, describe, expect, it } from 'vitest';
-import { RecommendationEngine, type RetrainResult } from './engine.js';
+import { isoAgo, testEvent, testItem } from '@recsys/core/testing';
+import { describe, expect, it } from 'vitest';
+import { embeddedEngines, retrained } from './testing/embedded-engine.js';
 
-const item = (id: string, genre: string): Item => ({
-  item_id: id,
-  title: id,
-  content_type: 'movie',
-  genres: [genre],
-  languages: ['en'],
-  cast: [],
-  crew: [],
-  regions: [],
-  available: true,
-  updated_at: '2026-01-01T00:00:00Z',
-});
-const ITEMS = Array.from({ length: 40 }, (_, i) => item(`m-${i}`, i % 2 ? 'War' : 'Family'));
-
-let counter = 0;
-const watch = (user: string, itemId: string): InteractionEvent => ({
-  event_id: `e${++counter}`,
-  user_id: user,
-  item_id: itemId,
-  type: 'complete',
-  timestamp: new Date(Date.now() - 60_000).toISOString(),
-});
+const ITEMS = Array.from({ length: 40 }, (_, i) => testItem(`m-${i}`, { genres: [i % 2 ? 'War' : 'Family'] }));
+const watch = (user: string, itemId: string) => testEvent(user, itemId, { timestamp: isoAgo(60_000) });
 
 describe('the next model version after an erasure', () => {
-  const cleanup: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const fn of cleanup.splice(0)) await fn();
-  });
+  const startEngine = embeddedEngines();
 
   it('has no vector for the erased user, also when the retrain asked for is incremental', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-erasure-'));
-    const store = createEmbeddedStore({ dataDir: dir });
-    await store.open();
-    const registry = createEmbeddedModelRegistry({ dir: path.join(dir, 'models') });
-    const jobs = new InProcessJobRunner();
-    const engine = new RecommendationEngine({ store, registry, jobs }, { retrainEveryMs: 0, incrementalEveryMs: 0, trainOnStart: false });
-    cleanup.push(async () => {
-      engine.close();
-      await jobs.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    await engine.upsertItems(ITEMS);
-    await engine.start();
-    const retrain = async (kind: 'full' | 'incremental') => {
-      const job = await engine.requestRetrain(kind);
-      for (;;) {
-        const state = await engine.getJob(job.id);
-        if (state?.state === 'completed') return state.result as RetrainResult;
-        if (state?.state === 'failed') throw new Error(`retrain failed: ${state.error}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    };
+    const { engine, registry } = await startEngine(ITEMS, { incrementalEveryMs: 0, trainOnStart: false }, { dirPrefix: 'engine-erasure-' });
+    const retrain = (kind: 'full' | 'incremental') => retrained(engine, kind);
     const usersOf = async (version: string) => JSON.parse(new TextDecoder().decode((await registry.load(version))['user-ids.json'])) as string[];
 
     await engine.ingestEvents(Array.from({ length: 12 }, (_, u) => Array.from({ length: 8 }, (_, k) => watch(`u${u}`, `m-${(u % 2) + 2 * ((u + k) % 20)}`))).flat());

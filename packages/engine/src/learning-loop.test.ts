@@ -103,6 +103,22 @@ describe('LearningLoop', () => {
     expect(recorded.map((i) => `${i.request_id}/${i.position}`)).toEqual(['r1/3', 'r2/1', 'r2/2', 'r2/3']);
   });
 
+  it('bounds the events waiting for attribution while the store is down, dropping the oldest', async () => {
+    const { store, attributed, fail } = fakeStore();
+    const { errors, log } = logger();
+    const loop = new LearningLoop(store, DEFAULT_EXPERIMENT, { ...slow, maxBufferedOutcomes: 3 }, log, Date.now);
+    const click = (id: string) => ({ event_id: id, user_id: 'u1', item_id: 'm1', type: 'click' as const, timestamp: new Date().toISOString() });
+    fail(true);
+    loop.observe([click('e1'), click('e2')]);
+    await expect(loop.flush()).rejects.toThrow('store down');
+    loop.observe([click('e3'), click('e4')]);
+    expect(loop.stats.outcomesDropped).toBe(1);
+    expect(errors[0]).toMatch(/attribution buffer full/);
+    fail(false);
+    await loop.flush();
+    expect(attributed.flat().map((o) => o.event_id)).toEqual(['e2', 'e3', 'e4']);
+  });
+
   it('tries an unmatched event once more after a delay, then counts it unattributed', async () => {
     let now = 1_000_000;
     const { store, attributed } = fakeStore(() => 'unknown');

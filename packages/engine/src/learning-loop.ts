@@ -34,6 +34,8 @@ export interface LearningOptions {
   flushBatch: number;
   /** Impressions kept while the store cannot take them; beyond, the oldest are dropped (and logged). */
   maxBufferedImpressions: number;
+  /** Events waiting for attribution while the store cannot take them; beyond, the oldest are dropped (and logged). */
+  maxBufferedOutcomes: number;
   /** Bandit evidence halves every this many slots; null: no decay. */
   banditHalfLifeObservations: number | null;
   /** The served experiment is re-read from the store this often (other replicas may change it). */
@@ -59,6 +61,7 @@ export const DEFAULT_LEARNING_OPTIONS: LearningOptions = {
   flushIntervalMs: 250,
   flushBatch: 2_000,
   maxBufferedImpressions: 200_000,
+  maxBufferedOutcomes: 100_000,
   banditHalfLifeObservations: 5_000,
   refreshMs: 1_000,
   banditRefreshMs: 250,
@@ -74,6 +77,8 @@ const STORE_CHUNK = 500;
 export interface LearningStats {
   impressionsRecorded: number;
   impressionsDropped: number;
+  /** Events dropped from the attribution buffer while it was full (they stay in the event log). */
+  outcomesDropped: number;
   attributed: number;
   unattributed: number;
   flushFailures: number;
@@ -108,7 +113,7 @@ export function servedExperiment(record: ExperimentRecord): Experiment | undefin
 
 export class LearningLoop {
   readonly options: LearningOptions;
-  readonly stats: LearningStats = { impressionsRecorded: 0, impressionsDropped: 0, attributed: 0, unattributed: 0, flushFailures: 0 };
+  readonly stats: LearningStats = { impressionsRecorded: 0, impressionsDropped: 0, outcomesDropped: 0, attributed: 0, unattributed: 0, flushFailures: 0 };
   private impressions: Impression[] = [];
   private outcomes: PendingOutcome[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -274,6 +279,7 @@ export class LearningLoop {
       const outcome = outcomeOf(event, this.options.attributionWindowMs, receivedAt);
       if (outcome) this.outcomes.push({ outcome, tries: 0, due: 0 });
     }
+    this.trimOutcomes();
     if (this.outcomes.length > 0) this.schedule(false);
   }
 
@@ -341,12 +347,29 @@ export class LearningLoop {
       } catch (error) {
         // Kept for the next flush: impressions are ours to keep, not the client's to resend.
         this.impressions = impressions.concat(this.impressions);
+        const overflow = this.impressions.length - this.options.maxBufferedImpressions;
+        if (overflow > 0) {
+          this.impressions.splice(0, overflow);
+          this.stats.impressionsDropped += overflow;
+        }
         this.stats.flushFailures++;
         this.logger.warn({ err: error, impressions: this.impressions.length }, 'could not record impressions; retrying');
         this.schedule(false);
         throw error;
       }
     }
+  }
+
+  /** Keeps the attribution buffer within its bound while the store is down: the oldest events go first. */
+  private trimOutcomes(): void {
+    const overflow = this.outcomes.length - this.options.maxBufferedOutcomes;
+    if (overflow <= 0) return;
+    this.outcomes.splice(0, overflow);
+    this.stats.outcomesDropped += overflow;
+    this.logger.error(
+      { dropped: overflow, total_dropped: this.stats.outcomesDropped },
+      'attribution buffer full (store unavailable?): oldest events left unattributed',
+    );
   }
 
   private async attributeChunk(): Promise<void> {
@@ -359,6 +382,7 @@ export class LearningLoop {
       statuses = await this.store.attribute(due.map((p) => p.outcome));
     } catch (error) {
       this.outcomes = due.concat(this.outcomes);
+      this.trimOutcomes();
       this.stats.flushFailures++;
       this.logger.warn({ err: error, outcomes: due.length }, 'could not attribute events; retrying');
       this.schedule(false);

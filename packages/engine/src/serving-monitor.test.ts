@@ -1,4 +1,5 @@
 import type { Item } from '@recsys/core';
+import { testItem } from '@recsys/core/testing';
 import { DriftMonitor, gini } from '@recsys/insights';
 import { CatalogView, popularitySignal } from '@recsys/ranking';
 import { describe, expect, it } from 'vitest';
@@ -6,18 +7,7 @@ import { type DriftReference, driftMonitorsOf } from './drift-reference.js';
 import { giniWithZeros, ServingMonitor } from './serving-monitor.js';
 import type { ServingState } from './serving-state.js';
 
-const item = (id: string, language: string, content_type: Item['content_type']): Item => ({
-  item_id: id,
-  title: id,
-  content_type,
-  genres: [],
-  languages: [language],
-  cast: [],
-  crew: [],
-  regions: [],
-  available: true,
-  updated_at: '2026-01-01T00:00:00Z',
-});
+const item = (id: string, language: string, content_type: Item['content_type']) => testItem(id, { languages: [language], content_type });
 
 // 4 popular English movies, 16 tail titles (Japanese anime).
 const items = [...Array.from({ length: 4 }, (_, i) => item(`hit-${i}`, 'en', 'movie')), ...Array.from({ length: 16 }, (_, i) => item(`tail-${i}`, 'ja', 'anime'))];

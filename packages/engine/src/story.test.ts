@@ -1,13 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { InteractionEvent, Item } from '@recsys/core';
+import type { Item } from '@recsys/core';
+import { isoAgo, testEvent, testItem } from '@recsys/core/testing';
 import { ExternalEmbeddingError } from '@recsys/content';
-import { InProcessJobRunner } from '@recsys/jobs';
 import { mulberry32 } from '@recsys/models';
-import { createEmbeddedModelRegistry, createEmbeddedStore } from '@recsys/store';
-import { afterEach, describe, expect, it } from 'vitest';
-import { RecommendationEngine } from './engine.js';
+import { describe, expect, it } from 'vitest';
+import { embeddedEngines, retrained } from './testing/embedded-engine.js';
 
 const WORDS = {
   space: ['astronaut', 'spaceship', 'galaxy', 'planet', 'orbit', 'alien', 'rocket', 'asteroid'],
@@ -15,67 +11,29 @@ const WORDS = {
 };
 const COMMON = ['family', 'journey', 'secret', 'friend', 'city', 'young', 'life', 'world'];
 const random = mulberry32(5);
-const story = (id: string, topic: keyof typeof WORDS, extra: Partial<Item> = {}): Item => ({
-  item_id: id,
-  title: `Title ${id}`,
-  content_type: 'movie',
-  plot: Array.from({ length: 12 }, () => {
-    const list = random() < 0.6 ? WORDS[topic] : COMMON;
-    return list[Math.floor(random() * list.length)]!;
-  }).join(' '),
-  genres: [],
-  languages: ['en'],
-  cast: [],
-  crew: [],
-  regions: [],
-  available: true,
-  updated_at: '2026-01-01T00:00:00Z',
-  ...extra,
-});
+const story = (id: string, topic: keyof typeof WORDS, extra: Partial<Item> = {}): Item =>
+  testItem(id, {
+    title: `Title ${id}`,
+    plot: Array.from({ length: 12 }, () => {
+      const list = random() < 0.6 ? WORDS[topic] : COMMON;
+      return list[Math.floor(random() * list.length)]!;
+    }).join(' '),
+    ...extra,
+  });
 const ITEMS = [...Array.from({ length: 15 }, (_, i) => story(`space-${i}`, 'space')), ...Array.from({ length: 15 }, (_, i) => story(`love-${i}`, 'romance'))];
 
-let counter = 0;
-const watch = (user: string, itemId: string, daysAgo = 1): InteractionEvent => ({
-  event_id: `e${++counter}`,
-  user_id: user,
-  item_id: itemId,
-  type: 'complete',
-  timestamp: new Date(Date.now() - daysAgo * 86_400_000).toISOString(),
-});
+const watch = (user: string, itemId: string, daysAgo = 1) => testEvent(user, itemId, { timestamp: isoAgo(daysAgo * 86_400_000) });
 
 describe('story similarity in the engine', () => {
-  const cleanup: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const fn of cleanup.splice(0)) await fn();
-  });
+  const startEngine = embeddedEngines();
 
   async function trained() {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'engine-story-'));
-    const store = createEmbeddedStore({ dataDir: dir });
-    await store.open();
-    const jobs = new InProcessJobRunner();
-    const engine = new RecommendationEngine(
-      { store, registry: createEmbeddedModelRegistry({ dir: path.join(dir, 'models') }), jobs },
-      { retrainEveryMs: 0 },
-    );
-    cleanup.push(async () => {
-      await jobs.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    await engine.upsertItems(ITEMS);
-    await engine.start();
+    const { engine } = await startEngine(ITEMS, {}, { dirPrefix: 'engine-story-' });
     const events = Array.from({ length: 8 }, (_, u) =>
       Array.from({ length: 8 }, (_, k) => [watch(`space-fan-${u}`, `space-${(u + k) % 15}`), watch(`love-fan-${u}`, `love-${(u + k) % 15}`)]),
     ).flat(2);
     await engine.ingestEvents(events);
-    const job = await engine.requestRetrain('full');
-    for (;;) {
-      const state = await engine.getJob(job.id);
-      if (state?.state === 'completed') break;
-      if (state?.state === 'failed') throw new Error(state.error);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await retrained(engine);
     return engine;
   }
 

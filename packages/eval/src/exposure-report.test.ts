@@ -1,20 +1,9 @@
-import type { Item } from '@recsys/core';
+import { testItem } from '@recsys/core/testing';
 import { CatalogView, popularitySignal } from '@recsys/ranking';
 import { describe, expect, it } from 'vitest';
 import { exposureMetrics } from './exposure-report.js';
 
-const items = Array.from({ length: 10 }, (_, i): Item => ({
-  item_id: `m${i}`,
-  title: `M${i}`,
-  content_type: 'movie',
-  genres: [],
-  languages: [],
-  cast: [],
-  crew: [],
-  regions: [],
-  available: true,
-  updated_at: '2026-01-01T00:00:00Z',
-}));
+const items = Array.from({ length: 10 }, (_, i) => testItem(`m${i}`, { title: `M${i}`, languages: [] }));
 const catalog = new CatalogView(items);
 // m0 and m1 hold 90 % of the likes: the head.
 const likes = Float32Array.from(items, (_it, row) => (row < 2 ? 45 : 10 / 8));

@@ -1,4 +1,4 @@
-import type { Item } from '@recsys/core';
+import { testItem } from '@recsys/core/testing';
 import { describe, expect, it } from 'vitest';
 import { CatalogView } from './catalog-view.js';
 import { fairRerank, headRows } from './fairness.js';
@@ -6,19 +6,7 @@ import { rank, type RankingContext } from './pipeline.js';
 import { popularitySignal } from './popularity-signal.js';
 import type { CollaborativeSignal, UserState } from './signals.js';
 
-const item = (id: string, language: string): Item => ({
-  item_id: id,
-  title: id,
-  content_type: 'movie',
-  genres: ['Drama'],
-  languages: [language],
-  cast: [],
-  crew: [],
-  regions: [],
-  available: true,
-  updated_at: '2026-01-01T00:00:00Z',
-  year: 2000,
-});
+const item = (id: string, language: string) => testItem(id, { genres: ['Drama'], languages: [language], year: 2000 });
 
 // 10 blockbusters (most positive users, English) and 30 tail titles (few users, half in Korean).
 // The model likes the blockbusters most, as models trained on popular data do.

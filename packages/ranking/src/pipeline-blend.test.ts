@@ -1,23 +1,11 @@
-import type { Item } from '@recsys/core';
+import { testItem } from '@recsys/core/testing';
 import { describe, expect, it } from 'vitest';
 import { CatalogView } from './catalog-view.js';
 import { rank, type RankingContext } from './pipeline.js';
 import { popularitySignal } from './popularity-signal.js';
 import type { CollaborativeSignal, UserState } from './signals.js';
 
-const item = (id: string, genres: string[]): Item => ({
-  item_id: id,
-  title: id.toUpperCase(),
-  content_type: 'movie',
-  genres,
-  languages: ['en'],
-  cast: [],
-  crew: [],
-  regions: [],
-  available: true,
-  updated_at: '2026-01-01T00:00:00Z',
-  year: 2010,
-});
+const item = (id: string, genres: string[]) => testItem(id, { title: id.toUpperCase(), genres, year: 2010 });
 
 const items = [
   ...Array.from({ length: 10 }, (_, i) => item(`scifi-${i}`, ['Sci-Fi'])),

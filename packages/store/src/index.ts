@@ -6,6 +6,7 @@ export { EmbeddedCatalogStore } from './embedded/catalog-store.js';
 export { EmbeddedUserStore } from './embedded/user-store.js';
 export { EmbeddedLearningStore, DEFAULT_IMPRESSION_RETENTION_MS } from './embedded/learning-store.js';
 export type { EmbeddedLearningStoreOptions } from './embedded/learning-store.js';
+export { DEFAULT_IMPRESSION_LIMITS, impressionWindowFor } from './embedded/learning-state.js';
 export {
   EmbeddedFeatureStore,
   DEFAULT_TRENDING_HALF_LIFE_MS,

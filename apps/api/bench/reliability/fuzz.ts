@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { mulberry32 } from '@recsys/core';
 import { startServiceProcess } from '../../test/support/service-process.js';
+import { BENCH_SERVICE_ENV } from '../load.js';
 
 const { values } = parseArgs({
   options: {
@@ -591,14 +592,11 @@ let exitCode = 0;
 try {
   const service = await startServiceProcess(
     {
+      ...BENCH_SERVICE_ENV,
       RECSYS_DATA_DIR: dataDir,
-      RECSYS_DEMO: '0',
       LOG_LEVEL: 'error',
       RECSYS_API_KEYS: `fz-admin:admin:${KEYS.admin},fz-read:read:${KEYS.read},fz-write:write:${KEYS.write}`,
-      RECSYS_RATE_LIMIT_PER_MINUTE: '10000000',
       RECSYS_BODY_LIMIT_BYTES: String(BODY_LIMIT),
-      RECSYS_RETRAIN_INTERVAL_MINUTES: '0',
-      RECSYS_INCREMENTAL_INTERVAL_MINUTES: '0',
     },
     60_000,
   );

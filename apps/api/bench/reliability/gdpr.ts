@@ -12,11 +12,12 @@
 //
 //   pnpm bench reliability --part gdpr [--mode embedded|distributed|both] [--items 300] [--users 80]
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRedisStore, type RedisStore } from '@recsys/store';
 import { startRedisServer } from '@recsys/store/testing';
+import { fileBytes, filesUnder, redisKeyBytes } from '../../test/support/stored-bytes.js';
 import { audience, catalogue, http, option, postEvents, putItems, retrain, sleep, startApi, startWorker, table, titleOf, workerReady } from './harness.js';
 
 const MODES = option('mode', 'both') === 'both' ? (['embedded', 'distributed'] as const) : ([option('mode', 'both')] as ('embedded' | 'distributed')[]);
@@ -106,36 +107,14 @@ async function serveSubject(baseUrl: string, s: Subject): Promise<void> {
   }
 }
 
-/** Every file under `dir`, recursively. */
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    return statSync(full).isDirectory() ? files(full) : [full];
-  });
-}
-
 function scanDataDir(dataDir: string, s: Subject): string[] {
-  return files(dataDir).flatMap((file) => findIn(path.relative(dataDir, file), readFileSync(file), s));
+  return fileBytes(dataDir).flatMap(({ file, bytes }) => findIn(file, bytes, s));
 }
 
 /** Every key of the database and every value under it, read by type (binary-safe). */
 async function scanRedis(redis: RedisStore['redis'], s: Subject): Promise<string[]> {
   const found: string[] = [];
-  for await (const page of redis.scanStream({ count: 1000 })) {
-    for (const key of page as string[]) {
-      const type = await redis.type(key);
-      const parts: Buffer[] = [Buffer.from(key)];
-      if (type === 'string') parts.push((await redis.getBuffer(key)) ?? Buffer.alloc(0));
-      else if (type === 'hash') for (const [field, value] of Object.entries(await redis.hgetallBuffer(key))) parts.push(Buffer.from(field), value);
-      else if (type === 'list') parts.push(...(await redis.lrangeBuffer(key, 0, -1)));
-      else if (type === 'set') parts.push(...(await redis.smembersBuffer(key)));
-      else if (type === 'zset') parts.push(...(await redis.zrangeBuffer(key, '0', '-1')));
-      else if (type === 'stream') {
-        for (const [id, fields] of await redis.xrange(key, '-', '+')) parts.push(Buffer.from(id), ...fields.map((f) => Buffer.from(String(f))));
-      } else parts.push(Buffer.from(`unknown type ${type}`));
-      found.push(...findIn(key, Buffer.concat(parts), s));
-    }
-  }
+  for await (const { key, bytes } of redisKeyBytes(redis)) found.push(...findIn(key, bytes, s));
   return found;
 }
 
@@ -228,7 +207,7 @@ async function runMode(mode: 'embedded' | 'distributed'): Promise<Outcome> {
       // Redis persistence: the append-only file logs every write, the erased values included,
       // until it is rewritten (BGREWRITEAOF, or Redis' own auto-rewrite).
       const [, dir] = (await redis.redis.config('GET', 'dir')) as [string, string];
-      const aofHits = () => files(dir).flatMap((file) => findIn(path.basename(file), readFileSync(file), s)).length;
+      const aofHits = () => filesUnder(dir).flatMap((file) => findIn(path.basename(file), readFileSync(file), s)).length;
       const beforeRewrite = aofHits();
       await redis.redis.bgrewriteaof();
       for (let i = 0; i < 100 && (await redis.redis.info('persistence')).includes('aof_rewrite_in_progress:1'); i++) await sleep(50);

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jsonOrText } from '../../test/support/http.js';
 import { type ServiceProcess, startServiceProcess } from '../../test/support/service-process.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -31,14 +32,7 @@ export async function http(baseUrl: string, method: string, urlPath: string, bod
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON (metrics)
-    }
-    return { status: response.status, body: parsed, headers: response.headers };
+    return { status: response.status, body: jsonOrText(await response.text()), headers: response.headers };
   } catch {
     return { status: 0, body: undefined, headers: new Headers() };
   }

@@ -4,9 +4,11 @@
 // growth is measured from the end of the warm-up (seeding and the first model version included)
 // to the end of the run. Every answer must be a success.
 //
-// What the service retains grows with traffic by design (events; impressions of every served item,
-// kept for attribution); to tell that from a leak the run also reports the V8 heap's troughs (the
-// live set after collections, from /metrics) and the bytes the data directory gained.
+// What the service retains grows with traffic by design (the events); impressions of served items
+// are held in memory only for the attribution window and up to a cap, so they level off. To tell
+// growth by design from a leak the run also reports the V8 heap's troughs (the live set after
+// collections, from /metrics), the impressions held and evicted, and the bytes the data directory
+// gained.
 //
 //   pnpm bench reliability --part soak [--minutes 10] [--rate 40] [--warmup-minutes 1]
 //                                      [--sample-seconds 5] [--items 1000] [--users 500]
@@ -29,6 +31,7 @@ import {
   tasteOf,
   titleOf,
 } from './harness.js';
+import { BENCH_SERVICE_ENV } from '../load.js';
 
 const MINUTES = Number(option('minutes', '10'));
 const RATE = Number(option('rate', '40'));
@@ -41,7 +44,7 @@ const CLIENTS = 4;
 const MAX_GROWTH = 0.1;
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'recsys-soak-'));
-const service = await startApi({ RECSYS_DATA_DIR: dataDir, LOG_LEVEL: 'warn', RECSYS_RETRAIN_INTERVAL_MINUTES: '0', RECSYS_INCREMENTAL_INTERVAL_MINUTES: '0' });
+const service = await startApi({ ...BENCH_SERVICE_ENV, RECSYS_DATA_DIR: dataDir });
 const pid = service.child.pid!;
 const base = service.baseUrl;
 let exitCode = 1;
@@ -113,14 +116,15 @@ try {
 
   const startedAt = performance.now();
   const endAt = startedAt + MINUTES * 60_000;
-  const samples: { t: number; rss: number; heap: number; disk: number; served: number }[] = [];
+  const samples: { t: number; rss: number; heap: number; disk: number; served: number; held: number; evicted: number }[] = [];
   let served = 0;
   const sample = async () => {
     const t = performance.now() - startedAt;
     const rss = rssBytes(pid);
     const metrics = await http(base, 'GET', '/metrics');
-    const heap = Number(/^recsys_nodejs_heap_size_used_bytes (\S+)/m.exec(String(metrics.body))?.[1] ?? Number.NaN);
-    samples.push({ t, rss, heap, disk: dirBytes(dataDir), served });
+    const metric = (name: string) => Number(new RegExp(`^recsys_${name} (\\S+)`, 'm').exec(String(metrics.body))?.[1] ?? Number.NaN);
+    const heap = metric('nodejs_heap_size_used_bytes');
+    samples.push({ t, rss, heap, disk: dirBytes(dataDir), served, held: metric('impressions_in_memory'), evicted: metric('impressions_evicted_total') });
   };
   const sampler = setInterval(() => void sample(), SAMPLE_MS);
   await sample();
@@ -190,6 +194,7 @@ try {
         [`RSS growth after warm-up (bound ${MAX_GROWTH * 100} %)`, `${(growth * 100).toFixed(1)} %`, growth < MAX_GROWTH ? 'ok' : '**FAIL**'],
         ['V8 heap troughs (live set), first / last window after warm-up (MiB)', `${mib(trough(firstWindow))} / ${mib(trough(lastWindow))} (${(heapGrowth * 100).toFixed(1)} %)`, ''],
         ['items served (impressions) / data-directory growth over the same span', `${servedBetween} / ${mib(diskBetween)} MiB`, ''],
+        ['impressions held in memory at the end / evicted (window, cap)', `${samples.at(-1)!.held} / ${samples.at(-1)!.evicted}`, ''],
         ['RSS growth per 100k impressions served (MiB)', servedBetween > 0 ? mib(((final - baseline) / servedBetween) * 100_000) : '-', ''],
       ],
     ),

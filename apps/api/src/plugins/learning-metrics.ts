@@ -69,6 +69,21 @@ export function registerLearningMetrics(registry: Registry, prefix: string, engi
     });
   total('impressions_recorded_total', 'Impressions written to the learning store by this process', () => loop.stats.impressionsRecorded);
   total('impressions_dropped_total', 'Impressions dropped because the buffer was full while the store was unavailable', () => loop.stats.impressionsDropped);
+  total('events_attribution_dropped_total', 'Events left unattributed because the attribution buffer was full while the store was unavailable', () => loop.stats.outcomesDropped);
+  // An in-process learning store holds impressions in memory for attribution only (bounded by the
+  // window and a cap); Redis expires them instead, so these exist only in the embedded mode.
+  const memory = loop.store as Partial<{ impressionsHeld: number; impressionsEvicted: number }>;
+  if (typeof memory.impressionsHeld === 'number') {
+    new Gauge({
+      name: `${prefix}impressions_in_memory`,
+      help: 'Impressions held in memory for attribution (bounded by the attribution window and a cap)',
+      registers: [registry],
+      collect() {
+        this.set(memory.impressionsHeld ?? 0);
+      },
+    });
+    total('impressions_evicted_total', 'Impressions dropped from memory (past the attribution window, or beyond the cap) since start', () => memory.impressionsEvicted ?? 0);
+  }
   total('events_attributed_total', 'Events attributed to an impression by this process', () => loop.stats.attributed);
   total('events_unattributed_total', 'Outcome events no impression matched (after one retry)', () => loop.stats.unattributed);
 }

@@ -72,6 +72,23 @@ export const UserExport = Type.Object({
       Type.Null(),
     ]),
   ),
+  learning: Type.Optional(
+    Type.Union([
+      Type.Object(
+        {
+          impressions: Type.Array(Type.Object({}, { additionalProperties: true }), {
+            description: 'Items shown to the user, still held for attributing later events (the attribution window)',
+          }),
+          attributions: Type.Array(Type.Object({}, { additionalProperties: true }), {
+            description: 'The user\'s events tied to the list, position, arm and variant that showed the item',
+          }),
+          assignments: Type.Record(Type.String(), Type.String(), { description: 'experiment_id -> variant the user was assigned to' }),
+        },
+        { description: 'What the continuous-learning state holds about the user' },
+      ),
+      Type.Null(),
+    ]),
+  ),
 });
 
 export const ErasureReport = Type.Object({

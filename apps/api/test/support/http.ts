@@ -11,14 +11,16 @@ export async function call(
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
-  const text = await response.text();
-  let parsed: unknown = text;
+  return { status: response.status, body: jsonOrText(await response.text()), headers: response.headers };
+}
+
+/** An answer body parsed as JSON; non-JSON answers (metrics, HTML) stay text. */
+export function jsonOrText(text: string): unknown {
   try {
-    parsed = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
-    // Non-JSON answers (metrics, HTML) stay text.
+    return text;
   }
-  return { status: response.status, body: parsed, headers: response.headers };
 }
 
 /** Polls a retrain job until it finishes and returns its final state. */

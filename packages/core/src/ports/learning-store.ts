@@ -144,6 +144,8 @@ export interface LearningStore {
   attribute(outcomes: readonly Outcome[]): Promise<AttributionStatus[]>;
   /** The impressions of one list, by position. */
   impressionsOf(requestId: string): Promise<Impression[]>;
+  /** The user's impressions still held for attribution (for export), oldest list first. */
+  impressionsOfUser(userId: string): Promise<Impression[]>;
   /** The user's attributions, oldest first. */
   attributionsOf(userId: string): Promise<Attribution[]>;
   /** Counters of every variant of the experiment that was served (empty when none was). */

@@ -1,4 +1,5 @@
 import type { LsaModel } from '@recsys/content';
+import type { InteractionEvent } from '@recsys/core';
 import type { CatalogView, ContextSignal, PopularitySignal, StorySignal, UserState } from '@recsys/ranking';
 import type { ContextModels } from './context-models.js';
 import type { TimedEvent } from './history.js';
@@ -92,4 +93,13 @@ export function recentlyWatched(inputs: ContextInputs, limit: number): { row: nu
     out.push({ row, at: e.at });
   }
   return out;
+}
+
+const eventsMemo = new WeakMap<readonly TimedEvent[], readonly InteractionEvent[]>();
+
+/** The events of `inputs.recent`, mapped once per recent-event array (shared by the signals that read raw events). */
+export function recentEvents(inputs: Pick<ContextInputs, 'recent'>): readonly InteractionEvent[] {
+  let events = eventsMemo.get(inputs.recent);
+  if (!events) eventsMemo.set(inputs.recent, (events = inputs.recent.map((t) => t.event)));
+  return events;
 }

@@ -101,7 +101,7 @@ export class ContextServing {
  * The user's latest events up to the request moment, oldest first, timed in their own zone or the
  * request's (a user's past events are most likely in the zone they are in now).
  */
-export function recentTimed(events: readonly InteractionEvent[], context: RequestContext, limit: number): TimedEvent[] {
+export function recentTimed(events: readonly InteractionEvent[], context: RequestContext, limit: number): readonly TimedEvent[] {
   // The cached user state keeps its event array until the user acts: time it once per zone.
   let memo = timedMemo.get(events);
   if (!memo || memo.zone !== context.zone) {
@@ -115,7 +115,10 @@ export function recentTimed(events: readonly InteractionEvent[], context: Reques
   }
   let end = memo.all.length;
   while (end > 0 && memo.all[end - 1]!.at > context.nowMs) end--;
-  return memo.all.slice(Math.max(0, end - limit), end);
+  const start = Math.max(0, end - limit);
+  // The usual case (nothing ahead of the request's moment) returns the memoised array itself, so
+  // what signals memoise per user's recent events holds from one request to the next.
+  return start === 0 && end === memo.all.length ? memo.all : memo.all.slice(start, end);
 }
 
-const timedMemo = new WeakMap<readonly InteractionEvent[], { zone: RequestContext['zone']; all: TimedEvent[] }>();
+const timedMemo = new WeakMap<readonly InteractionEvent[], { zone: RequestContext['zone']; all: readonly TimedEvent[] }>();

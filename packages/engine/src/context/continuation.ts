@@ -2,8 +2,9 @@
 // abandoned) comes back to the top of the list, even though it was watched; a binge (several watch
 // events on one series within a session) is the strongest evidence.
 import { EARLY_ABANDON_COMPLETION } from '@recsys/core';
-import type { ContextSignal } from '@recsys/ranking';
+import type { CatalogView, ContextSignal } from '@recsys/ranking';
 import { type ContextInputs, defaultWeight } from './context-inputs.js';
+import type { TimedEvent } from './history.js';
 import { splitSessions } from './sessions.js';
 
 const DAY_MS = 86_400_000;
@@ -23,9 +24,43 @@ const isEpisodic = (contentType: string, episodes: number | undefined) => conten
 
 /** The titles the user is in the middle of, from their recent events. */
 export function inProgressTitles(inputs: ContextInputs): InProgress[] {
-  const { catalog, recent, request } = inputs;
-  const state = new Map<number, { watches: number; binge: boolean; lastAt: number; completion: number | undefined; open: boolean }>();
-  for (const session of splitSessions(recent, inputs.options.sessionGapMs)) {
+  const { catalog, request } = inputs;
+  const out: InProgress[] = [];
+  for (const [row, s] of titleStates(inputs)) {
+    const age = request.nowMs - s.lastAt;
+    if (!s.open || s.watches === 0 || age > STALE_AFTER_MS) continue;
+    const item = catalog.items[row]!;
+    const paused = s.completion === undefined || s.completion < FINISHED;
+    let score: number;
+    // A binge is several episodes; one watch of a series to the end may be the whole title, so
+    // only a binge or a stop midway marks it as in progress.
+    if (isEpisodic(item.content_type, item.episodes) && (s.binge || paused)) score = s.binge ? 1 : 0.7;
+    else if (s.completion !== undefined && s.completion < FINISHED) score = 0.5;
+    else continue;
+    out.push({ row, score: score * (1 - 0.5 * Math.max(0, age) / STALE_AFTER_MS), binge: s.binge });
+  }
+  return out.sort((a, b) => b.score - a.score || a.row - b.row);
+}
+
+interface TitleState {
+  watches: number;
+  binge: boolean;
+  lastAt: number;
+  completion: number | undefined;
+  open: boolean;
+}
+
+/** Per recent-event array (kept until the user acts): sessions are split once, not per request. */
+const statesMemo = new WeakMap<readonly TimedEvent[], { catalog: CatalogView; gapMs: number; states: ReadonlyMap<number, TitleState> }>();
+
+/** Where the user stands with each title of their recent events, request time aside. */
+function titleStates(inputs: ContextInputs): ReadonlyMap<number, TitleState> {
+  const { catalog, recent } = inputs;
+  const gapMs = inputs.options.sessionGapMs;
+  const memo = statesMemo.get(recent);
+  if (memo && memo.catalog === catalog && memo.gapMs === gapMs) return memo.states;
+  const state = new Map<number, TitleState>();
+  for (const session of splitSessions(recent, gapMs)) {
     const watchesInSession = new Map<number, number>();
     for (const e of session) {
       const id = e.event.item_id;
@@ -58,21 +93,8 @@ export function inProgressTitles(inputs: ContextInputs): InProgress[] {
       state.set(row, s);
     }
   }
-  const out: InProgress[] = [];
-  for (const [row, s] of state) {
-    const age = request.nowMs - s.lastAt;
-    if (!s.open || s.watches === 0 || age > STALE_AFTER_MS) continue;
-    const item = catalog.items[row]!;
-    const paused = s.completion === undefined || s.completion < FINISHED;
-    let score: number;
-    // A binge is several episodes; one watch of a series to the end may be the whole title, so
-    // only a binge or a stop midway marks it as in progress.
-    if (isEpisodic(item.content_type, item.episodes) && (s.binge || paused)) score = s.binge ? 1 : 0.7;
-    else if (s.completion !== undefined && s.completion < FINISHED) score = 0.5;
-    else continue;
-    out.push({ row, score: score * (1 - 0.5 * Math.max(0, age) / STALE_AFTER_MS), binge: s.binge });
-  }
-  return out.sort((a, b) => b.score - a.score || a.row - b.row);
+  statesMemo.set(recent, { catalog, gapMs, states: state });
+  return state;
 }
 
 export function continuationSignal(inputs: ContextInputs): ContextSignal | undefined {

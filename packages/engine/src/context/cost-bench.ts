@@ -1,18 +1,35 @@
 // What the context signals cost one request at catalogue scale: a synthetic catalogue, aggregates
-// fitted on synthetic history, a user with a full recent-event buffer, 1,000 candidate rows.
+// fitted on synthetic history with a device effect and regions, a user with a full recent-event
+// buffer (watches, a binge, abandoned searches), fifty friends and 1,000 candidate rows, so that
+// every registered signal is built and measured.
+import { exactIndexFactory } from '@recsys/ann';
+import { loadTextAnalyzer, LsaModel, StoryVectorBuilder } from '@recsys/content';
 import type { InteractionEvent, Item } from '@recsys/core';
-import { CatalogView, popularitySignal } from '@recsys/ranking';
+import { CatalogView, popularitySignal, StorySignal } from '@recsys/ranking';
+import type { ContextSignalFactory } from './context-inputs.js';
 import { ContextModels } from './context-models.js';
 import { ContextServing } from './context-serving.js';
 import { historyFromEvents } from './history.js';
-import { CONTEXT_LEARNERS } from './registry.js';
+import { CONTEXT_LEARNERS, CONTEXT_SIGNAL_FACTORIES } from './registry.js';
+import { friendActivity } from './social-signal.js';
 
 export interface ContextCost {
   events: number;
   /** CPU seconds to fit every learner. */
   fitSeconds: number;
-  /** CPU milliseconds per request. Per signal (score of 1,000 rows, its candidates, 10 reasons), building all, and everything together. */
+  /**
+   * CPU milliseconds per request. Per signal: building it, scoring 1,000 rows, its candidates and
+   * 10 reasons; then building all of them (with the request context), and everything together.
+   */
   rows: { name: string; p50: number; p95: number }[];
+}
+
+export interface ContextCostOptions {
+  items: number;
+  /** Timed requests (after a warm-up of a fifth as many, at most 100). */
+  requests: number;
+  /** Users of the synthetic history the aggregates are fitted on (20 events each). */
+  users: number;
 }
 
 /**
@@ -24,14 +41,21 @@ const cpuMs = () => {
   return (c.user + c.system) / 1000;
 };
 
-export function measureContextCost(nItems = 100_000, requests = 500, users = 20_000): ContextCost {
+const DAY_MS = 86_400_000;
+
+export async function measureContextCost(options: Partial<ContextCostOptions> = {}): Promise<ContextCost> {
+  const { items: nItems, requests, users } = { items: 100_000, requests: 500, users: 20_000, ...options };
   const genres = ['Action', 'Comedy', 'Drama', 'Thriller', 'Horror', 'Romance', 'Sci-Fi', 'Animation', 'Crime', 'Family', 'Documentary', 'Fantasy'];
   const types = ['movie', 'series', 'anime', 'tv_show'] as const;
   let seed = 7;
   const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  // Plots from a small vocabulary, a topic per genre: searches have something to match.
+  const words = Array.from({ length: 240 }, (_, i) => `w${(i * 7919).toString(36)}x`);
+  const plotOf = (i: number) => Array.from({ length: 12 }, (_, k) => words[((i % genres.length) * 20 + ((i * 31 + k * 17) % 20)) % words.length]).join(' ');
   const items: Item[] = Array.from({ length: nItems }, (_, i) => ({
     item_id: `i${i}`,
     title: `Title ${i}`,
+    plot: plotOf(i),
     content_type: types[i % 4]!,
     genres: [genres[i % genres.length]!, genres[(i * 7 + 3) % genres.length]!],
     languages: ['en'],
@@ -45,19 +69,23 @@ export function measureContextCost(nItems = 100_000, requests = 500, users = 20_
   }));
   const now = Date.parse('2026-06-01T20:00:00Z');
   const pick = () => `i${Math.floor(random() ** 2 * nItems)}`;
+  // Mobile viewers pick short titles (runtime ≤ 30 minutes): the device aggregate has a shift to learn.
+  const pickShort = () => `i${Math.floor((random() ** 2 * nItems) / 120) * 120 + Math.floor(random() * 11)}`;
+  const devices = ['tv', 'mobile', 'desktop'] as const;
   const events: InteractionEvent[] = [];
   for (let u = 0; u < users; u++) {
-    let t = now - 60 * 86_400_000 + random() * 50 * 86_400_000;
+    let t = now - 60 * DAY_MS + random() * 50 * DAY_MS;
+    const device = devices[u % 3]!;
     for (let k = 0; k < 20; k++) {
       t += random() * 3 * 3_600_000;
       events.push({
         event_id: `s${u}-${k}`,
         user_id: `u${u}`,
-        item_id: pick(),
+        item_id: device === 'mobile' && k % 2 ? pickShort() : pick(),
         type: k % 3 ? 'complete' : 'watch',
         timestamp: new Date(t).toISOString(),
-        device: ['tv', 'mobile', 'desktop'][u % 3],
-        region: ['US', 'FR', 'JP'][u % 3],
+        device,
+        region: ['US', 'FR', 'JP', 'BR', 'DE'][u % 5],
         timezone: 'America/New_York',
       });
     }
@@ -68,29 +96,79 @@ export function measureContextCost(nItems = 100_000, requests = 500, users = 20_
   const catalog = new CatalogView(items);
   const n = catalog.size;
   const popularity = popularitySignal(Float32Array.from({ length: n }, () => random()), new Float32Array(n), new Float32Array(n), new Int32Array(n));
-  const recentEvents = Array.from({ length: 100 }, (_, k): InteractionEvent => ({
+  const storyModel = LsaModel.fit(items, await loadTextAnalyzer(), { maxFitDocuments: 5000 });
+  const story = new StorySignal(catalog, new StoryVectorBuilder(storyModel).build(items), exactIndexFactory);
+
+  const minutesAgo = (m: number) => new Date(now - m * 60_000).toISOString();
+  const recentEvents: InteractionEvent[] = Array.from({ length: 94 }, (_, k): InteractionEvent => ({
     event_id: `me-${k}`,
     user_id: 'me',
-    item_id: k % 10 === 0 ? 'i1' : pick(),
+    item_id: k % 10 === 0 ? 'i1' : k % 2 ? pickShort() : pick(),
     type: k % 2 ? 'watch' : 'complete',
-    timestamp: new Date(now - (100 - k) * 20 * 60_000).toISOString(),
-    device: 'tv',
+    timestamp: minutesAgo((100 - k) * 20),
+    // On mobile they too pick short titles: their own shift agrees with everyone's.
+    device: k % 2 ? 'mobile' : 'tv',
+    region: 'FR',
   }));
-  const user = { userId: 'me', interactions: [], recentEvents };
-  const serving = new ContextServing();
-  serving.recorded(events.slice(-5000));
-  const rows = Int32Array.from({ length: 1000 }, () => Math.floor(random() * n));
+  // Three searches in the last hours, none followed by a click: unmet intent.
+  for (let s = 0; s < 3; s++) {
+    recentEvents.push({
+      event_id: `me-search-${s}`,
+      user_id: 'me',
+      type: 'search',
+      query: `${words[s * 40]} ${words[s * 40 + 3]} ${words[s * 40 + 7]}`,
+      result_item_ids: [`i${s * 12}`, `i${s * 12 + 1}`],
+      timestamp: minutesAgo(90 - s * 20),
+      device: 'mobile',
+    });
+  }
+  // A binge of one series in the current session: continue watching.
+  for (let e = 0; e < 3; e++) {
+    recentEvents.push({ event_id: `me-binge-${e}`, user_id: 'me', item_id: 'i5', type: 'watch', completion: 0.95, timestamp: minutesAgo(15 - e * 5), device: 'mobile' });
+  }
+  const friends = Array.from({ length: 50 }, () =>
+    Array.from({ length: 200 }, () => ({ item_id: pick(), preference: 1 + random() * 3, events: 1, consumed: true, last_at: now })),
+  );
+  const user = { userId: 'me', interactions: [], recentEvents, friendActivity: friendActivity(friends) };
+
   const times = new Map<string, number[]>();
   const push = (name: string, ms: number) => {
     let list = times.get(name);
     if (!list) times.set(name, (list = []));
     list.push(ms);
   };
+  // Each factory timed on its own: the cost of a signal is its build plus its use.
+  const building = new Map<string, number>();
+  const timed: Record<string, ContextSignalFactory> = Object.fromEntries(
+    Object.entries(CONTEXT_SIGNAL_FACTORIES).map(([name, factory]) => [
+      name,
+      (inputs) => {
+        const t0 = cpuMs();
+        const signal = factory(inputs);
+        building.set(name, cpuMs() - t0);
+        return signal;
+      },
+    ]),
+  );
+  const serving = new ContextServing({}, timed);
+  serving.recorded(events.slice(-5000));
+  const rows = Int32Array.from({ length: 1000 }, () => Math.floor(random() * n));
   const warmup = Math.min(100, Math.floor(requests / 5));
   for (let r = 0; r < requests + warmup; r++) {
+    building.clear();
     const t0 = cpuMs();
     const { signals } = serving.build(
-      { catalog, popularity, models, user, recentEvents, input: { timezone: 'America/New_York', device: 'tv', region: 'US' }, serviceNowMs: now + r * 1000 },
+      {
+        catalog,
+        popularity,
+        models,
+        user,
+        recentEvents,
+        input: { timezone: 'America/New_York', device: 'mobile' },
+        serviceNowMs: now + r * 1000,
+        story,
+        storyModel,
+      },
       // Trending now is off by default: weighted here so its cost is measured too.
       { trending_now: 0.05 },
     );
@@ -99,12 +177,18 @@ export function measureContextCost(nItems = 100_000, requests = 500, users = 20_
     for (const signal of signals) {
       const s0 = cpuMs();
       const scores = signal.score(rows);
+      if (process.env.COST_DETAIL) {
+        const s1 = cpuMs();
+        for (let rep = 0; rep < 10; rep++) signal.score(rows);
+        push(`score x10 ${signal.name}`, cpuMs() - s1);
+      }
       signal.candidates?.(100);
       for (let i = 0; i < 10; i++) signal.reason(rows[i]!, scores[i]!);
-      parts.push([signal.name, cpuMs() - s0]);
+      parts.push([signal.name, cpuMs() - s0 + (building.get(signal.name) ?? 0)]);
     }
     if (r < warmup) continue;
     for (const [name, ms] of parts) push(name, ms);
+    if (process.env.COST_DETAIL) for (const [name, ms] of building) push(`build ${name}`, ms);
     push('(building every signal)', built - t0);
     push('**all context signals**', cpuMs() - t0);
   }

@@ -1,6 +1,6 @@
 import { decodeArtifact, encodeArtifact, feedbackSignal, type InteractionEvent, type Item } from '@recsys/core';
 import type { CatalogView, ContextSignal } from '@recsys/ranking';
-import { type ContextInputs, defaultWeight } from './context-inputs.js';
+import { type ContextInputs, defaultWeight, recentEvents } from './context-inputs.js';
 import type { ContextLearner } from './context-models.js';
 import type { ContextHistory } from './history.js';
 
@@ -208,50 +208,87 @@ export function describeDeviceFit(device: string, item: Pick<Item, 'content_type
   return `suits ${DEVICE_LABELS[device] ?? device}: ${what}`;
 }
 
+/**
+ * Each catalogue row's (content type, runtime bucket) combination as a small code, built once per
+ * catalogue: a request scores the few combinations and then only indexes by row.
+ */
+interface RowCombos {
+  codes: Uint8Array;
+  /** One representative of each code (what its features and reason are read from). */
+  examples: Pick<Item, 'content_type' | 'duration_minutes'>[];
+}
+
+const combos = new WeakMap<CatalogView, RowCombos>();
+
+function rowCombos(catalog: CatalogView): RowCombos {
+  let table = combos.get(catalog);
+  if (table) return table;
+  const codes = new Uint8Array(catalog.size);
+  const index = new Map<string, number>();
+  const examples: RowCombos['examples'] = [];
+  for (let row = 0; row < catalog.size; row++) {
+    const item = catalog.items[row]!;
+    const key = `${item.content_type}|${lengthOf(item.duration_minutes) ?? ''}`;
+    let code = index.get(key);
+    if (code === undefined) {
+      // Four content types by three lengths (or none): far below the 256 codes a byte holds.
+      index.set(key, (code = Math.min(255, index.size)));
+      examples.push({ content_type: item.content_type, duration_minutes: item.duration_minutes });
+    }
+    codes[row] = code;
+  }
+  combos.set(catalog, (table = { codes, examples }));
+  return table;
+}
+
 /** Favours what suits the request's device: the sum of the row's positive feature lifts, squashed to 0-1. */
 export class DeviceSignal implements ContextSignal {
   readonly name = DEVICE_SIGNAL;
-  /** Score per feature combination ("type:movie|length:long"), computed once per request. */
-  private readonly memo = new Map<string, number>();
+  private readonly combos: RowCombos;
+  /** Score per combination, computed once per request. */
+  private readonly comboScores: Float32Array;
 
   constructor(
     private readonly catalog: CatalogView,
     readonly device: string,
     private readonly lifts: ReadonlyMap<string, number>,
     readonly defaultWeight = DEFAULT_DEVICE_OPTIONS.defaultWeight,
-  ) {}
+  ) {
+    this.combos = rowCombos(catalog);
+    this.comboScores = Float32Array.from(this.combos.examples, (item) => {
+      let sum = 0;
+      for (const f of deviceFeaturesOf(item)) sum += Math.max(0, this.lifts.get(f) ?? 0);
+      return 1 - Math.exp(-1.5 * sum);
+    });
+  }
 
   score(rows: Int32Array): Float32Array {
-    return Float32Array.from(rows, (row) => this.scoreRow(row));
+    const out = new Float32Array(rows.length);
+    const { codes } = this.combos;
+    for (let i = 0; i < rows.length; i++) out[i] = this.comboScores[codes[rows[i]!]!]!;
+    return out;
   }
 
   reason(row: number): string | undefined {
     return describeDeviceFit(this.device, this.catalog.items[row]!, this.lifts);
   }
-
-  private scoreRow(row: number): number {
-    const item = this.catalog.items[row]!;
-    const key = `${item.content_type}|${lengthOf(item.duration_minutes) ?? ''}`;
-    let s = this.memo.get(key);
-    if (s === undefined) {
-      let sum = 0;
-      for (const f of deviceFeaturesOf(item)) sum += Math.max(0, this.lifts.get(f) ?? 0);
-      s = 1 - Math.exp(-1.5 * sum);
-      this.memo.set(key, s);
-    }
-    return s;
-  }
 }
 
 /** A user's own device counts from their recent events (features from the catalogue). */
 export function userDeviceCounts(events: readonly InteractionEvent[], catalog: CatalogView): DeviceCounts {
+  const memo = userCounts.get(events);
+  if (memo && memo.catalog === catalog) return memo.counts;
   const counts = new DeviceCounts();
   counts.record(events, (id) => {
     const row = catalog.rowOf(id);
     return row === undefined ? undefined : catalog.items[row];
   });
+  userCounts.set(events, { catalog, counts });
   return counts;
 }
+
+/** The cached user state keeps its event array until the user acts: their counts are taken once. */
+const userCounts = new WeakMap<readonly InteractionEvent[], { catalog: CatalogView; counts: DeviceCounts }>();
 
 /** The signal for one request; undefined (off) without a device or when nothing is known about it. */
 export function deviceSignal(
@@ -287,7 +324,7 @@ export const DEVICE_LEARNER: ContextLearner<DevicePreferences> = {
 export function deviceContextSignal(inputs: ContextInputs): ContextSignal | undefined {
   const learned = inputs.models.get(DEVICE_LEARNER);
   if (!learned) return undefined;
-  const events = inputs.recent.map((t) => t.event);
+  const events = recentEvents(inputs);
   const device = resolveDevice(inputs.request.device, inputs.request.sessionId, events);
   return deviceSignal(inputs.catalog, learned, device, events, defaultWeight(inputs.options, DEVICE_SIGNAL, DEFAULT_DEVICE_OPTIONS.defaultWeight));
 }

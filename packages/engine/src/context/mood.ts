@@ -5,9 +5,9 @@ import { decodeArtifact, encodeArtifact } from '@recsys/core';
 import type { ContextSignal } from '@recsys/ranking';
 import type { ContextLearner } from './context-models.js';
 import { type ContextInputs, defaultWeight, recentlyWatched } from './context-inputs.js';
-import type { ContextHistory } from './history.js';
+import type { ContextHistory, TimedEvent } from './history.js';
 import { isLikedWatch } from './temporal.js';
-import { featuresOfRow, LazyRowMap, NONE, ROW_FEATURE_WIDTH, rowFeatures } from './row-features.js';
+import { featuresOfRow, NONE, ROW_FEATURE_WIDTH, type RowFeatures, rowFeatures, SetScores } from './row-features.js';
 
 export interface MoodModel {
   /** Lower-cased genres. */
@@ -124,37 +124,53 @@ export function predictMood(model: MoodModel, recentGenres: readonly ArrayLike<n
   return { lift, source };
 }
 
+/** A request's mood: the predicted lifts and the scores of the genre sets met so far. */
+interface MoodScoring {
+  mood: { lift: Float32Array; source: Int32Array };
+  sets: SetScores;
+}
+
+/** Per recent-event array (kept until the user acts): the mood only changes when they watch something. */
+const scoringMemo = new WeakMap<readonly TimedEvent[], { table: RowFeatures; model: MoodModel; scoring: MoodScoring | null }>();
+
+function moodScoring(inputs: ContextInputs, model: MoodModel, table: RowFeatures): MoodScoring | undefined {
+  const memo = scoringMemo.get(inputs.recent);
+  if (memo && memo.table === table && memo.model === model) return memo.scoring ?? undefined;
+  const mood = predictMood(model, recentlyWatched(inputs, RECENCY.length).map(({ row }) => featuresOfRow(table, row)));
+  const scoring = mood && {
+    mood,
+    sets: new SetScores(table, (row) => {
+      let best = 0;
+      let bestGenre = -1;
+      for (let j = row * ROW_FEATURE_WIDTH, end = j + ROW_FEATURE_WIDTH; j < end; j++) {
+        const g = table.ids[j]!;
+        if (g === NONE) break;
+        if (mood.lift[g]! > best && mood.source[g]! >= 0) {
+          best = mood.lift[g]!;
+          bestGenre = g;
+        }
+      }
+      return { score: Math.min(1, best / SATURATION), top: bestGenre };
+    }),
+  };
+  scoringMemo.set(inputs.recent, { table, model, scoring: scoring ?? null });
+  return scoring;
+}
+
 /** A soft boost of the genres the latest viewing suggests next; named "mood: lighter after Thriller". */
 export function moodSignal(inputs: ContextInputs): ContextSignal | undefined {
   const model = inputs.models.get(MOOD_LEARNER);
   if (!model) return undefined;
-  const { catalog } = inputs;
-  const table = rowFeatures(catalog, indexOf(model), false);
-  const genresOfRow = (row: number) => featuresOfRow(table, row);
-  const mood = predictMood(model, recentlyWatched(inputs, RECENCY.length).map(({ row }) => genresOfRow(row)));
-  if (!mood) return undefined;
-  const target = new LazyRowMap();
+  const table = rowFeatures(inputs.catalog, indexOf(model), false);
+  const scoring = moodScoring(inputs, model, table);
+  if (!scoring) return undefined;
+  const { mood, sets } = scoring;
   return {
     name: 'mood',
     defaultWeight: defaultWeight(inputs.options, 'mood'),
-    score(rows) {
-      const scores = new Float32Array(rows.length);
-      const targets = target.reset(rows);
-      for (let i = 0; i < rows.length; i++) {
-        let best = 0;
-        let bestGenre = -1;
-        for (let j = rows[i]! * ROW_FEATURE_WIDTH, end = j + ROW_FEATURE_WIDTH; j < end; j++) {
-          const g = table.ids[j]!;
-          if (g === NONE) break;
-          if (mood.lift[g]! > best && mood.source[g]! >= 0) [best, bestGenre] = [mood.lift[g]!, g];
-        }
-        scores[i] = Math.min(1, best / SATURATION);
-        targets[i] = bestGenre;
-      }
-      return scores;
-    },
+    score: (rows) => sets.score(rows),
     reason(row) {
-      const to = target.get(row) ?? -1;
+      const to = sets.top(row);
       if (to < 0) return undefined;
       const from = mood.source[to]!;
       const [fromKey, toKey] = [model.genres[from]!, model.genres[to]!];

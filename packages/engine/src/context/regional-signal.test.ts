@@ -1,20 +1,10 @@
-import type { InteractionEvent, Item, UserPreferences } from '@recsys/core';
+import type { InteractionEvent, UserPreferences } from '@recsys/core';
+import { testItem } from '@recsys/core/testing';
 import { CatalogView, popularitySignal, rank, type UserState } from '@recsys/ranking';
 import { describe, expect, it } from 'vitest';
 import { RegionPopularity, regionalSignal, resolveRegion } from './regional-signal.js';
 
-const item = (id: string): Item => ({
-  item_id: id,
-  title: `Title ${id}`,
-  content_type: 'movie',
-  genres: ['Drama'],
-  languages: ['en'],
-  cast: [],
-  crew: [],
-  regions: [],
-  available: true,
-  updated_at: '2026-01-01T00:00:00Z',
-});
+const item = (id: string) => testItem(id, { title: `Title ${id}`, genres: ['Drama'] });
 const catalog = new CatalogView(Array.from({ length: 30 }, (_, i) => item(`m${i}`)));
 const n = catalog.size;
 const popularity = popularitySignal(Float32Array.from({ length: n }, (_, r) => 1 - r / 1000), new Float32Array(n), new Float32Array(n).fill(5), new Int32Array(n));

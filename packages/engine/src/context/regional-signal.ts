@@ -6,7 +6,7 @@ import {
   type UserPreferences,
 } from '@recsys/core';
 import type { CatalogView, ContextSignal } from '@recsys/ranking';
-import { type ContextInputs, defaultWeight } from './context-inputs.js';
+import { type ContextInputs, defaultWeight, recentEvents } from './context-inputs.js';
 import type { ContextLearner } from './context-models.js';
 import type { ContextHistory } from './history.js';
 
@@ -67,6 +67,67 @@ interface RegionArtifactMeta {
 const ARTIFACT_KIND = 'region-popularity';
 const ARTIFACT_FORMAT = 1;
 
+/** Rows kept in a region's ranked list: candidates ask for 100. */
+const RANKED = 256;
+/**
+ * A served view is rebuilt once the region's or the world's total weight has moved this much since
+ * it was built (the expected share each score subtracts was frozen then); until then each event
+ * updates the one score it touches.
+ */
+const REBUILD_DRIFT = 0.05;
+/** Regions with a served view at once (a view is one float per catalogue row). */
+const MAX_VIEWS = 32;
+
+/**
+ * One region's scores as served for one catalogue: a score per row and the rows ranked best first,
+ * so a request only indexes arrays. Built once per region and catalogue, then kept current by the
+ * events the aggregate records (see RegionPopularity.record).
+ */
+export class RegionView {
+  /** Score per catalogue row, 0-1 (0: not popular there). */
+  readonly scores: Float32Array;
+  /** Rows with a score, best first (at most RANKED). */
+  ranked = new Int32Array(RANKED);
+  rankedCount = 0;
+  /** What the view was built with: the expected share of the region, its strongest excess, the totals. */
+  ratio = 0;
+  max = 0;
+  builtTotal = 0;
+  builtGlobal = 0;
+  solo = false;
+  stale = false;
+
+  constructor(readonly catalog: CatalogView) {
+    this.scores = new Float32Array(catalog.size);
+  }
+
+  /** True when some row has a score. */
+  get isEmpty(): boolean {
+    return this.rankedCount === 0;
+  }
+
+  /** Sets one row's score and keeps the ranked list in order (O(RANKED)). */
+  set(row: number, score: number): void {
+    const { ranked, scores } = this;
+    scores[row] = score;
+    let at = -1;
+    for (let i = 0; i < this.rankedCount; i++) if (ranked[i] === row) at = i;
+    if (at >= 0) {
+      ranked.copyWithin(at, at + 1, this.rankedCount);
+      this.rankedCount--;
+    }
+    if (!(score > 0)) return;
+    if (this.rankedCount === RANKED && score <= scores[ranked[RANKED - 1]!]!) return;
+    let i = Math.min(this.rankedCount, RANKED - 1);
+    while (i > 0 && (scores[ranked[i - 1]!]! < score || (scores[ranked[i - 1]!] === score && ranked[i - 1]! > row))) {
+      ranked[i] = ranked[i - 1]!;
+      i--;
+    }
+    ranked[i] = row;
+    if (this.rankedCount < RANKED) this.rankedCount++;
+  }
+}
+
 /**
  * Per-region popularity counters from events that carry a `region`: each liking event adds its
  * like strength, decayed by age. Weights are kept relative to a fixed epoch (w · 2^((t − epoch)/h)),
@@ -80,9 +141,8 @@ export class RegionPopularity {
   private readonly totals = new Map<string, number>();
   private globalTotal = 0;
   private readonly halfLifeMs: number;
-  /** Bumped on every change: cached region scores are rebuilt when it moved. */
-  private version = 0;
-  private readonly scoreCache = new Map<string, { version: number; catalog: CatalogView; scores: Map<number, number> }>();
+  /** Served views by region (most recently used last). */
+  private readonly views = new Map<string, RegionView>();
 
   constructor(
     private readonly options: Readonly<RegionalOptions> = DEFAULT_REGIONAL_OPTIONS,
@@ -91,7 +151,11 @@ export class RegionPopularity {
     this.halfLifeMs = options.halfLifeDays * 86_400_000;
   }
 
-  /** Folds events in; those without a region, an item or a positive signal are ignored. */
+  /**
+   * Folds events in; those without a region, an item or a positive signal are ignored. Served views
+   * are updated in place: the touched item's score per view, and a whole view rebuilt (here, on the
+   * ingest path, not in a request) once its totals have drifted.
+   */
   record(events: Iterable<InteractionEvent>, now = Date.now()): void {
     for (const event of events) {
       const region = regionKey(event.region);
@@ -100,7 +164,9 @@ export class RegionPopularity {
       if (!(preference > 0)) continue;
       const t = Math.min(Date.parse(event.timestamp) || now, now);
       this.add(region, event.item_id, Math.min(1, preference / 3) * 2 ** ((t - this.epoch) / this.halfLifeMs), 1);
+      this.touch(region, event.item_id);
     }
+    for (const [region, view] of this.views) if (view.stale) this.build(region, view);
   }
 
   regions(): string[] {
@@ -108,36 +174,34 @@ export class RegionPopularity {
   }
 
   /**
-   * Per catalogue row, how much more the region likes the item than everyone does, in 0-1: the
-   * region's weight minus what it would be if the region liked like the world, relative to the
-   * region's strongest such excess. Empty when the region is unknown.
+   * The region's served view for this catalogue: per row, how much more the region likes the item
+   * than everyone does, in 0-1 (the region's weight minus what it would be if the region liked like
+   * the world, relative to the region's strongest such excess). Built on first use; undefined when
+   * the region is unknown.
    */
-  scores(region: string, catalog: CatalogView): ReadonlyMap<number, number> {
-    const cached = this.scoreCache.get(region);
-    if (cached && cached.version === this.version && cached.catalog === catalog) return cached.scores;
-    const scores = new Map<number, number>();
-    const cells = this.cells.get(region);
-    const total = this.totals.get(region) ?? 0;
-    if (cells && total > 0 && this.globalTotal > 0) {
-      const excess: [number, number][] = [];
-      let max = 0;
-      for (const [itemId, cell] of cells) {
-        if (cell.events < this.options.minEvents) continue;
-        const row = catalog.rowOf(itemId);
-        if (row === undefined) continue;
-        const expected = (total * (this.global.get(itemId) ?? 0)) / this.globalTotal;
-        // When the region is all there is, "more than everyone" cannot be told: plain popularity.
-        const e = this.cells.size === 1 ? cell.weight : cell.weight - expected;
-        if (e > 0) {
-          excess.push([row, e]);
-          if (e > max) max = e;
-        }
-      }
-      for (const [row, e] of excess) scores.set(row, e / max);
+  view(region: string, catalog: CatalogView): RegionView | undefined {
+    if (!this.cells.has(region)) return undefined;
+    let view = this.views.get(region);
+    if (view && view.catalog === catalog) {
+      // Most recently used last: the first one is dropped when there are too many.
+      this.views.delete(region);
+      this.views.set(region, view);
+      return view;
     }
-    if (this.scoreCache.size > 256) this.scoreCache.clear();
-    this.scoreCache.set(region, { version: this.version, catalog, scores });
-    return scores;
+    view = new RegionView(catalog);
+    this.build(region, view);
+    this.views.delete(region);
+    if (this.views.size >= MAX_VIEWS) this.views.delete(this.views.keys().next().value!);
+    this.views.set(region, view);
+    return view;
+  }
+
+  /** The region's scores by row (tests and exports; requests read the view). */
+  scores(region: string, catalog: CatalogView): ReadonlyMap<number, number> {
+    const view = this.view(region, catalog);
+    const out = new Map<number, number>();
+    if (view) for (let row = 0; row < view.scores.length; row++) if (view.scores[row]! > 0) out.set(row, view.scores[row]!);
+    return out;
   }
 
   toArtifact(): Uint8Array {
@@ -188,7 +252,64 @@ export class RegionPopularity {
     this.global.set(itemId, (this.global.get(itemId) ?? 0) + weight);
     this.totals.set(region, (this.totals.get(region) ?? 0) + weight);
     this.globalTotal += weight;
-    this.version++;
+  }
+
+  /** The excess of one cell with the view's frozen expectation (0 below the evidence threshold). */
+  private excess(view: RegionView, cell: Cell | undefined, itemId: string): number {
+    if (!cell || cell.events < this.options.minEvents) return 0;
+    // When the region is all there is, "more than everyone" cannot be told: plain popularity.
+    return view.solo ? cell.weight : cell.weight - view.ratio * (this.global.get(itemId) ?? 0);
+  }
+
+  /** One event of `region` on `itemId`: that item's score in every view, and whether a view is due for a rebuild. */
+  private touch(region: string, itemId: string): void {
+    const drifted = (now: number, then: number) => Math.abs(now - then) > REBUILD_DRIFT * then;
+    for (const [r, view] of this.views) {
+      if (view.stale) continue;
+      const total = this.totals.get(r) ?? 0;
+      if (drifted(total, view.builtTotal) || drifted(this.globalTotal, view.builtGlobal) || view.solo !== (this.cells.size === 1)) {
+        view.stale = true;
+        continue;
+      }
+      // The item's global weight moved: its excess moves in every region that has it.
+      const cell = this.cells.get(r)?.get(itemId);
+      if (r !== region && !cell) continue;
+      const row = view.catalog.rowOf(itemId);
+      if (row === undefined) continue;
+      const e = this.excess(view, cell, itemId);
+      if (e > view.max) view.max = e;
+      view.set(row, e > 0 ? e / view.max : 0);
+    }
+  }
+
+  /** Recomputes a view from the counters: one pass over the region's items, one sort of the scored ones. */
+  private build(region: string, view: RegionView): void {
+    view.scores.fill(0);
+    view.rankedCount = 0;
+    view.stale = false;
+    const cells = this.cells.get(region);
+    const total = this.totals.get(region) ?? 0;
+    view.builtTotal = total;
+    view.builtGlobal = this.globalTotal;
+    view.solo = this.cells.size === 1;
+    view.ratio = this.globalTotal > 0 ? total / this.globalTotal : 0;
+    view.max = 0;
+    if (!cells || !(total > 0) || !(this.globalTotal > 0)) return;
+    const rows: number[] = [];
+    const excesses: number[] = [];
+    for (const [itemId, cell] of cells) {
+      const e = this.excess(view, cell, itemId);
+      if (!(e > 0)) continue;
+      const row = view.catalog.rowOf(itemId);
+      if (row === undefined) continue;
+      rows.push(row);
+      excesses.push(e);
+      if (e > view.max) view.max = e;
+    }
+    for (let i = 0; i < rows.length; i++) view.scores[rows[i]!] = excesses[i]! / view.max;
+    const order = rows.map((_, i) => i).sort((a, b) => excesses[b]! - excesses[a]! || rows[a]! - rows[b]!);
+    view.rankedCount = Math.min(RANKED, order.length);
+    for (let i = 0; i < view.rankedCount; i++) view.ranked[i] = rows[order[i]!]!;
   }
 }
 
@@ -198,24 +319,24 @@ export class RegionalSignal implements ContextSignal {
 
   constructor(
     readonly region: string,
-    private readonly byRow: ReadonlyMap<number, number>,
+    private readonly view: RegionView,
     readonly defaultWeight = DEFAULT_REGIONAL_OPTIONS.defaultWeight,
   ) {}
 
   score(rows: Int32Array): Float32Array {
-    return Float32Array.from(rows, (row) => this.byRow.get(row) ?? 0);
+    const out = new Float32Array(rows.length);
+    const scores = this.view.scores;
+    for (let i = 0; i < rows.length; i++) out[i] = scores[rows[i]!]!;
+    return out;
   }
 
   candidates(limit: number): Int32Array {
-    return Int32Array.from(
-      [...this.byRow].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, limit),
-      ([row]) => row,
-    );
+    return this.view.ranked.slice(0, Math.min(limit, this.view.rankedCount));
   }
 
   /** Named only for titles clearly regional (a third of the region's strongest excess or more). */
   reason(row: number): string | undefined {
-    return (this.byRow.get(row) ?? 0) >= 1 / 3 ? `popular in ${this.region}` : undefined;
+    return (this.view.scores[row] ?? 0) >= 1 / 3 ? `popular in ${this.region}` : undefined;
   }
 }
 
@@ -227,8 +348,8 @@ export function regionalSignal(
   defaultWeight = DEFAULT_REGIONAL_OPTIONS.defaultWeight,
 ): RegionalSignal | undefined {
   if (!aggregate || !region) return undefined;
-  const scores = aggregate.scores(region, catalog);
-  return scores.size > 0 ? new RegionalSignal(region, scores, defaultWeight) : undefined;
+  const view = aggregate.view(region, catalog);
+  return view && !view.isEmpty ? new RegionalSignal(region, view, defaultWeight) : undefined;
 }
 
 /**
@@ -252,6 +373,6 @@ export const REGIONAL_LEARNER: ContextLearner<RegionPopularity> = {
 export function regionalContextSignal(inputs: ContextInputs): ContextSignal | undefined {
   const aggregate = inputs.models.get(REGIONAL_LEARNER);
   if (!aggregate) return undefined;
-  const region = resolveRegion(inputs.request.region, inputs.user.preferences, inputs.recent.map((t) => t.event));
+  const region = resolveRegion(inputs.request.region, inputs.user.preferences, recentEvents(inputs));
   return regionalSignal(inputs.catalog, aggregate, region, defaultWeight(inputs.options, REGIONAL_SIGNAL, DEFAULT_REGIONAL_OPTIONS.defaultWeight));
 }

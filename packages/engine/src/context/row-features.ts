@@ -7,6 +7,13 @@ import type { CatalogView } from '@recsys/ranking';
  */
 export interface RowFeatures {
   ids: Uint16Array;
+  /**
+   * Rows with the same features share a set id: a request scores each set it meets once (a
+   * catalogue has far fewer genre and type combinations than titles) and then only indexes by row.
+   */
+  setOf: Uint32Array;
+  /** A row of each set (its features are the set's). */
+  setRows: Int32Array;
 }
 
 export const ROW_FEATURE_WIDTH = 8;
@@ -36,7 +43,19 @@ export function rowFeatures(catalog: CatalogView, vocabulary: ReadonlyMap<string
     if (withContentType) add(vocabulary.get(`type:${catalog.contentTypeOf(row)}`));
     for (const genre of catalog.genreKeys[row]!) add(vocabulary.get(genre));
   }
-  const table = { ids };
+  const setOf = new Uint32Array(catalog.size);
+  const sets = new Map<string, number>();
+  const setRows: number[] = [];
+  for (let row = 0; row < catalog.size; row++) {
+    const key = ids.subarray(row * ROW_FEATURE_WIDTH, (row + 1) * ROW_FEATURE_WIDTH).join(',');
+    let set = sets.get(key);
+    if (set === undefined) {
+      sets.set(key, (set = setRows.length));
+      setRows.push(row);
+    }
+    setOf[row] = set;
+  }
+  const table = { ids, setOf, setRows: Int32Array.from(setRows) };
   byVocabulary.set(vocabulary, table);
   return table;
 }
@@ -47,6 +66,50 @@ export function featuresOfRow(table: RowFeatures, row: number): Uint16Array {
   let end = base;
   while (end < base + ROW_FEATURE_WIDTH && table.ids[end] !== NONE) end++;
   return table.ids.subarray(base, end);
+}
+
+/**
+ * Per request, a value per feature set (see RowFeatures.setOf) computed the first time a row of
+ * the set is met, with what explains it: the work is bounded by the sets a request meets, not by
+ * its candidates.
+ */
+export class SetScores {
+  private readonly values: Float32Array;
+  private readonly tops: Int32Array;
+
+  constructor(
+    private readonly table: RowFeatures,
+    /** The score of a set from one of its rows, and the feature (or other index) that explains it (-1: none). */
+    private readonly compute: (row: number) => { score: number; top: number },
+  ) {
+    this.values = new Float32Array(table.setRows.length).fill(NaN);
+    this.tops = new Int32Array(table.setRows.length);
+  }
+
+  private ensure(set: number): void {
+    if (this.values[set] === this.values[set]) return;
+    const { score, top } = this.compute(this.table.setRows[set]!);
+    this.values[set] = score;
+    this.tops[set] = top;
+  }
+
+  score(rows: ArrayLike<number>): Float32Array {
+    const out = new Float32Array(rows.length);
+    const { setOf } = this.table;
+    for (let i = 0; i < rows.length; i++) {
+      const set = setOf[rows[i]!]!;
+      this.ensure(set);
+      out[i] = this.values[set]!;
+    }
+    return out;
+  }
+
+  /** What explains the row's score (-1: nothing). */
+  top(row: number): number {
+    const set = this.table.setOf[row]!;
+    this.ensure(set);
+    return this.tops[set]!;
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { LsaModel } from '@recsys/content';
 import type { InteractionEvent } from '@recsys/core';
 import type { CatalogView, ContextSignal, StorySignal } from '@recsys/ranking';
-import { type ContextInputs, defaultWeight } from './context-inputs.js';
+import { type ContextInputs, defaultWeight, recentEvents } from './context-inputs.js';
+import { LazyRowMap } from './row-features.js';
 
 export const SEARCH_SIGNAL = 'search';
 
@@ -73,6 +74,19 @@ const normaliseQuery = (query: string | undefined, max: number) => (query ?? '')
  */
 export function searchIntents(events: readonly InteractionEvent[], now: number, options: Partial<SearchOptions> = {}): SearchIntent[] {
   const o = { ...DEFAULT_SEARCH_OPTIONS, ...options };
+  return intentsAt(searchOutcomes(events, o), now, o);
+}
+
+/** A search with what became of it: everything of an intent but its decay, which depends on the request time. */
+interface SearchOutcome {
+  query: string;
+  key: string;
+  at: number;
+  outcome: SearchIntent['outcome'];
+  shown: ReadonlySet<string>;
+}
+
+function searchOutcomes(events: readonly InteractionEvent[], o: SearchOptions): SearchOutcome[] {
   const searches = events.filter((e) => e.type === 'search' && normaliseQuery(e.query, o.maxQueryChars));
   if (searches.length === 0) return [];
   const refined = new Set(searches.map((e) => e.refinement_of).filter(Boolean));
@@ -83,12 +97,11 @@ export function searchIntents(events: readonly InteractionEvent[], now: number, 
     const t = Date.parse(e.timestamp);
     if (Number.isFinite(t)) (takenAt.get(e.item_id) ?? takenAt.set(e.item_id, []).get(e.item_id)!).push(t);
   }
-  const halfLife = o.halfLifeHours * 3_600_000;
   const follow = o.followMinutes * 60_000;
-  const byQuery = new Map<string, SearchIntent>();
+  const out: SearchOutcome[] = [];
   for (const search of searches) {
-    const at = Math.min(Date.parse(search.timestamp), now);
-    if (!Number.isFinite(at) || now - at > o.maxAgeDays * 86_400_000) continue;
+    const at = Date.parse(search.timestamp);
+    if (!Number.isFinite(at)) continue;
     const results = search.result_item_ids ?? [];
     const clicked =
       (search.clicked_item_ids?.length ?? 0) > 0 ||
@@ -100,6 +113,20 @@ export function searchIntents(events: readonly InteractionEvent[], now: number, 
         : results.length === 0
           ? 'no_results'
           : 'abandoned';
+    const query = normaliseQuery(search.query, o.maxQueryChars);
+    out.push({ query, key: query.toLowerCase(), at, outcome, shown: new Set(outcome === 'abandoned' ? results : []) });
+  }
+  return out;
+}
+
+/** The intents at `now`: outcome strength decayed by age, the same query once (at its strongest), strongest first. */
+function intentsAt(outcomes: readonly SearchOutcome[], now: number, o: SearchOptions): SearchIntent[] {
+  if (outcomes.length === 0) return [];
+  const halfLife = o.halfLifeHours * 3_600_000;
+  const byQuery = new Map<string, SearchIntent>();
+  for (const { query, key, at: stamped, outcome, shown } of outcomes) {
+    const at = Math.min(stamped, now);
+    if (now - at > o.maxAgeDays * 86_400_000) continue;
     const strength = {
       clicked: o.clickedWeight,
       refined: o.refinedWeight,
@@ -107,14 +134,15 @@ export function searchIntents(events: readonly InteractionEvent[], now: number, 
       abandoned: o.abandonedWeight,
     }[outcome];
     const weight = strength * 2 ** (-(now - at) / halfLife);
-    const query = normaliseQuery(search.query, o.maxQueryChars);
-    const key = query.toLowerCase();
     const previous = byQuery.get(key);
     if (previous && previous.weight >= weight) continue;
-    byQuery.set(key, { query, weight, outcome, shown: new Set(outcome === 'abandoned' ? results : []) });
+    byQuery.set(key, { query, weight, outcome, shown });
   }
   return [...byQuery.values()].sort((a, b) => b.weight - a.weight).slice(0, o.maxIntents);
 }
+
+/** A user's search outcomes per recent-event array (kept until the user acts), with the default options. */
+const outcomesMemo = new WeakMap<readonly InteractionEvent[], SearchOutcome[]>();
 
 /** Query vectors per text model: the same query is embedded once. */
 const queryVectors = new WeakMap<LsaModel, Map<string, Float32Array | null>>();
@@ -136,6 +164,66 @@ export function embedQuery(model: LsaModel, query: string): Float32Array | undef
 interface Matched {
   intent: SearchIntent;
   vector: Float32Array;
+  neighbours: QueryNeighbours;
+  /** Rows of the results the user was shown and skipped (an abandoned search). */
+  shownRows: ReadonlySet<number>;
+}
+
+/**
+ * A query's nearest titles in the story space, searched once per query and story model (not per
+ * request): rows ascending with their cosines, for lookups by binary search, and best first.
+ */
+export interface QueryNeighbours {
+  /** One bit per catalogue row: most candidates are not neighbours and cost one test. */
+  members: Uint32Array;
+  rows: Int32Array;
+  cosines: Float32Array;
+  ranked: Int32Array;
+}
+
+/**
+ * Titles a query can match: its nearest this many. Beyond them the cosine is lower than that of
+ * the nearest 2 % of a 100k catalogue, far from a full match; smaller catalogues are searched whole.
+ */
+export const QUERY_NEIGHBOURS = 2000;
+const neighbourMemo = new WeakMap<StorySignal, Map<Float32Array, QueryNeighbours>>();
+
+export function queryNeighbours(story: StorySignal, catalog: CatalogView, vector: Float32Array, k = QUERY_NEIGHBOURS): QueryNeighbours {
+  let byQuery = neighbourMemo.get(story);
+  if (!byQuery) neighbourMemo.set(story, (byQuery = new Map()));
+  let found = byQuery.get(vector);
+  if (found) return found;
+  const profile = { text: { vector, coherence: 1, items: 1 } };
+  const ranked = story.candidates(profile, k);
+  const cosines = story.score(profile, ranked);
+  const order = Array.from(ranked.keys()).sort((a, b) => ranked[a]! - ranked[b]!);
+  const members = new Uint32Array((catalog.size + 31) >>> 5);
+  for (const row of ranked) members[row >>> 5]! |= 1 << (row & 31);
+  found = {
+    members,
+    rows: Int32Array.from(order, (i) => ranked[i]!),
+    cosines: Float32Array.from(order, (i) => (Number.isNaN(cosines[i]!) ? 0 : cosines[i]!)),
+    ranked,
+  };
+  // Query vectors are cached per text model: their neighbours per story signal, the latest 2,000.
+  if (byQuery.size >= 2_000) byQuery.delete(byQuery.keys().next().value!);
+  byQuery.set(vector, found);
+  return found;
+}
+
+/** The cosine of `row` with the query (0 outside its nearest titles). */
+function cosineOf(n: QueryNeighbours, row: number): number {
+  if (!(n.members[row >>> 5]! & (1 << (row & 31)))) return 0;
+  let lo = 0;
+  let hi = n.rows.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const r = n.rows[mid]!;
+    if (r === row) return n.cosines[mid]!;
+    if (r < row) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return 0;
 }
 
 /**
@@ -145,12 +233,10 @@ interface Matched {
 export class SearchSignal implements ContextSignal {
   readonly name = SEARCH_SIGNAL;
   /** Which intent gave each scored row its score (for the reason). */
-  private readonly bestIntent = new Map<number, SearchIntent>();
+  private readonly bestIntent = new LazyRowMap();
   private readonly o: SearchOptions;
 
   constructor(
-    private readonly catalog: CatalogView,
-    private readonly story: StorySignal,
     private readonly intents: readonly Matched[],
     options: Partial<SearchOptions> = {},
   ) {
@@ -163,29 +249,26 @@ export class SearchSignal implements ContextSignal {
 
   score(rows: Int32Array): Float32Array {
     const out = new Float32Array(rows.length);
-    const vectors = Array.from(rows, (row) => this.story.vectorOf(this.catalog.items[row]!.item_id));
-    for (const { intent, vector } of this.intents) {
-      const cosines = new Float32Array(rows.length);
-      let best = this.o.fullCosine;
+    const best = this.bestIntent.reset(rows);
+    const cosines = new Float32Array(rows.length);
+    this.intents.forEach(({ intent, neighbours, shownRows }, k) => {
+      let full = this.o.fullCosine;
       for (let i = 0; i < rows.length; i++) {
-        const v = vectors[i];
-        if (!v) continue;
-        let dot = 0;
-        for (let d = 0; d < v.length; d++) dot += v[d]! * vector[d]!;
-        cosines[i] = dot;
-        if (dot > best) best = dot;
+        const c = cosineOf(neighbours, rows[i]!);
+        cosines[i] = c;
+        if (c > full) full = c;
       }
       for (let i = 0; i < rows.length; i++) {
         if (!(cosines[i]! > this.o.minCosine)) continue;
-        let match = Math.min(1, (cosines[i]! - this.o.minCosine) / (best - this.o.minCosine));
-        if (intent.shown.has(this.catalog.items[rows[i]!]!.item_id)) match *= this.o.shownFactor;
+        let match = Math.min(1, (cosines[i]! - this.o.minCosine) / (full - this.o.minCosine));
+        if (shownRows.has(rows[i]!)) match *= this.o.shownFactor;
         const s = intent.weight * match;
         if (s > out[i]!) {
           out[i] = s;
-          this.bestIntent.set(rows[i]!, intent);
+          best[i] = k;
         }
       }
-    }
+    });
     return out;
   }
 
@@ -193,14 +276,15 @@ export class SearchSignal implements ContextSignal {
   candidates(limit: number): Int32Array {
     const out = new Set<number>();
     const per = Math.max(1, Math.ceil(limit / this.intents.length));
-    for (const { vector } of this.intents) {
-      for (const row of this.story.candidates({ text: { vector, coherence: 1, items: 1 } }, per)) out.add(row);
+    for (const { neighbours } of this.intents) {
+      for (let i = 0; i < Math.min(per, neighbours.ranked.length); i++) out.add(neighbours.ranked[i]!);
     }
     return Int32Array.from(out);
   }
 
   reason(row: number): string | undefined {
-    const intent = this.bestIntent.get(row) ?? this.intents[0]?.intent;
+    const k = this.bestIntent.get(row) ?? -1;
+    const intent = (this.intents[k] ?? this.intents[0])?.intent;
     if (!intent) return undefined;
     const query = intent.query.length > 60 ? `${intent.query.slice(0, 59).trimEnd()}…` : intent.query;
     return `matches your search: ${query}`;
@@ -222,16 +306,23 @@ export function searchSignal(
   const matched: Matched[] = [];
   for (const intent of intents) {
     const vector = embedQuery(model, intent.query);
-    if (vector && vector.length === model.dimensions) matched.push({ intent, vector });
+    if (!vector || vector.length !== model.dimensions) continue;
+    const shownRows = new Set<number>();
+    for (const id of intent.shown) {
+      const row = catalog.rowOf(id);
+      if (row !== undefined) shownRows.add(row);
+    }
+    matched.push({ intent, vector, neighbours: queryNeighbours(story, catalog, vector), shownRows });
   }
-  return matched.length > 0 ? new SearchSignal(catalog, story, matched, options) : undefined;
+  return matched.length > 0 ? new SearchSignal(matched, options) : undefined;
 }
 
 /** Registry factory: unmet search intent from the user's recent events, matched in the story space. */
 export function searchContextSignal(inputs: ContextInputs): ContextSignal | undefined {
-  const events = inputs.recent.map((t) => t.event);
-  if (!events.some((e) => e.type === 'search')) return undefined;
-  const intents = searchIntents(events, inputs.request.nowMs);
+  const events = recentEvents(inputs);
+  let outcomes = outcomesMemo.get(events);
+  if (!outcomes) outcomesMemo.set(events, (outcomes = searchOutcomes(events, DEFAULT_SEARCH_OPTIONS)));
+  const intents = intentsAt(outcomes, inputs.request.nowMs, DEFAULT_SEARCH_OPTIONS);
   return searchSignal(inputs.catalog, inputs.story, inputs.storyModel, intents, {
     defaultWeight: defaultWeight(inputs.options, SEARCH_SIGNAL, DEFAULT_SEARCH_OPTIONS.defaultWeight),
   });

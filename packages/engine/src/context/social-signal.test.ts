@@ -1,20 +1,10 @@
-import type { Item, UserItemFeature, UserPreferences } from '@recsys/core';
+import type { UserItemFeature, UserPreferences } from '@recsys/core';
+import { testItem } from '@recsys/core/testing';
 import { CatalogView, popularitySignal, rank, type UserState } from '@recsys/ranking';
 import { describe, expect, it } from 'vitest';
 import { friendActivity, friendIds, loadFriendActivity, SOCIAL_REASON, socialSignal } from './social-signal.js';
 
-const item = (id: string): Item => ({
-  item_id: id,
-  title: `Title ${id}`,
-  content_type: 'movie',
-  genres: ['Drama'],
-  languages: ['en'],
-  cast: [],
-  crew: [],
-  regions: [],
-  available: true,
-  updated_at: '2026-01-01T00:00:00Z',
-});
+const item = (id: string) => testItem(id, { title: `Title ${id}`, genres: ['Drama'] });
 const catalog = new CatalogView(Array.from({ length: 30 }, (_, i) => item(`m${i}`)));
 const n = catalog.size;
 // Popularity slightly decreasing with the row: without other signals the list is m0, m1, m2, ...

@@ -80,47 +80,94 @@ export async function loadFriendActivity(
 const MIN_EXPLAINED = 0.5;
 
 /**
+ * What friends liked as catalogue rows: an open-addressing table of row → score (a lookup is a
+ * probe or two) and the rows best first. Built once per friend activity (it lives with the user's
+ * cached state) and catalogue, so a request only reads typed arrays.
+ */
+interface FriendRows {
+  /** Row in each slot (-1: empty); the table is a power of two at least twice the rows. */
+  keys: Int32Array;
+  scores: Float32Array;
+  mask: number;
+  ranked: Int32Array;
+}
+
+const friendRowsMemo = new WeakMap<FriendActivity, { catalog: CatalogView; table: FriendRows }>();
+
+function friendRows(catalog: CatalogView, activity: FriendActivity): FriendRows {
+  const memo = friendRowsMemo.get(activity);
+  if (memo && memo.catalog === catalog) return memo.table;
+  let most = 2;
+  for (const sum of activity.items.values()) if (sum > most) most = sum;
+  const pairs: [number, number][] = [];
+  for (const [itemId, sum] of activity.items) {
+    const row = catalog.rowOf(itemId);
+    if (row !== undefined) pairs.push([row, sum / most]);
+  }
+  let size = 8;
+  while (size < pairs.length * 2) size *= 2;
+  const table: FriendRows = {
+    keys: new Int32Array(size).fill(-1),
+    scores: new Float32Array(size),
+    mask: size - 1,
+    ranked: Int32Array.from([...pairs].sort((a, b) => b[1] - a[1] || a[0] - b[0]), ([row]) => row),
+  };
+  for (const [row, score] of pairs) {
+    let slot = hashRow(row) & table.mask;
+    while (table.keys[slot] !== -1) slot = (slot + 1) & table.mask;
+    table.keys[slot] = row;
+    table.scores[slot] = score;
+  }
+  friendRowsMemo.set(activity, { catalog, table });
+  return table;
+}
+
+const hashRow = (row: number) => Math.imul(row, 0x9e3779b1) >>> 7;
+
+/** The score of `row` (0 when no friend liked it). */
+function lookup(table: FriendRows, row: number): number {
+  for (let slot = hashRow(row) & table.mask; ; slot = (slot + 1) & table.mask) {
+    const key = table.keys[slot]!;
+    if (key === row) return table.scores[slot]!;
+    if (key === -1) return 0;
+  }
+}
+
+/**
  * "Popular with your friends": boosts what friends liked, by how many of them liked it relative to
  * the title they agree on most (at least two friends' worth): with friends who watch a lot, one
  * friend's like is a nudge and the title the whole group watched is the strong pick.
  */
 export class SocialSignal implements ContextSignal {
   readonly name = SOCIAL_SIGNAL;
-  private readonly byRow: Map<number, number>;
+  private readonly table: FriendRows;
 
   constructor(
     catalog: CatalogView,
     activity: FriendActivity,
     readonly defaultWeight = DEFAULT_SOCIAL_OPTIONS.defaultWeight,
   ) {
-    this.byRow = new Map();
-    let most = 2;
-    for (const sum of activity.items.values()) if (sum > most) most = sum;
-    for (const [itemId, sum] of activity.items) {
-      const row = catalog.rowOf(itemId);
-      if (row !== undefined) this.byRow.set(row, sum / most);
-    }
+    this.table = friendRows(catalog, activity);
   }
 
   /** True when no friend liked anything in this catalogue. */
   get isEmpty(): boolean {
-    return this.byRow.size === 0;
+    return this.table.ranked.length === 0;
   }
 
   score(rows: Int32Array): Float32Array {
-    return Float32Array.from(rows, (row) => this.byRow.get(row) ?? 0);
+    const out = new Float32Array(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = lookup(this.table, rows[i]!);
+    return out;
   }
 
   candidates(limit: number): Int32Array {
-    return Int32Array.from(
-      [...this.byRow].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, limit),
-      ([row]) => row,
-    );
+    return this.table.ranked.slice(0, limit);
   }
 
   /** Named only for titles about half the friends' favourite or more, never for one friend's passing like. */
   reason(row: number): string | undefined {
-    return (this.byRow.get(row) ?? 0) >= MIN_EXPLAINED ? SOCIAL_REASON : undefined;
+    return lookup(this.table, row) >= MIN_EXPLAINED ? SOCIAL_REASON : undefined;
   }
 }
 

@@ -7,7 +7,7 @@ import type { ContextLearner } from './context-models.js';
 import { type ContextInputs, defaultWeight } from './context-inputs.js';
 import type { ContextHistory, TimedEvent } from './history.js';
 import { BUCKET_COUNT, BUCKET_LABELS, BUCKET_PHRASES, bucketsOf, localTime } from './local-time.js';
-import { featuresOfRow, LazyRowMap, NONE, ROW_FEATURE_WIDTH, rowFeatures } from './row-features.js';
+import { featuresOfRow, NONE, ROW_FEATURE_WIDTH, type RowFeatures, rowFeatures, SetScores } from './row-features.js';
 
 /** Liked-and-watched counts per (bucket, feature); features are genres and content types. */
 export interface TemporalModel {
@@ -140,6 +140,73 @@ export function temporalLifts(
   return { lifts, personal };
 }
 
+/** What a request's temporal signal reads: the lifts of its buckets and the scores of the feature sets met so far. */
+interface TemporalScoring {
+  lifts: Float32Array;
+  personal: boolean;
+  sets: SetScores;
+}
+
+/** Everyone's lifts per bucket triple (there are 32), shared by every request without personal shifts. */
+const sharedScoring = new WeakMap<RowFeatures, WeakMap<TemporalModel, Map<number, TemporalScoring>>>();
+/** A user's own lifts, per recent-event array (kept until the user acts) and bucket triple. */
+const personalScoring = new WeakMap<readonly TimedEvent[], { table: RowFeatures; model: TemporalModel; key: number; scoring: TemporalScoring }>();
+
+/** The score of one feature set: per family the set's most favoured feature, summed and saturated. */
+function scoreSet(table: RowFeatures, lifts: Float32Array, F: number, row: number): { score: number; top: number } {
+  const start = row * ROW_FEATURE_WIDTH;
+  let sum = 0;
+  let top = -1;
+  let topLift = 0;
+  for (let k = 0; k < 3; k++) {
+    // Per family the item's most favoured feature counts: anime at night, not anime × genres.
+    let familyBest = 0;
+    for (let j = start; j < start + ROW_FEATURE_WIDTH; j++) {
+      const f = table.ids[j]!;
+      if (f === NONE) break;
+      const lift = lifts[k * F + f]!;
+      if (lift > familyBest) familyBest = lift;
+      if (lift > topLift) {
+        topLift = lift;
+        top = k * F + f;
+      }
+    }
+    sum += familyBest;
+  }
+  return { score: Math.min(1, sum / SATURATION), top };
+}
+
+function temporalScoring(inputs: ContextInputs, model: TemporalModel, table: RowFeatures, buckets: readonly number[]): TemporalScoring {
+  const key = (buckets[0]! * BUCKET_COUNT + buckets[1]!) * BUCKET_COUNT + buckets[2]!;
+  const F = model.features.length;
+  const make = (lifts: Float32Array, personal: boolean): TemporalScoring => ({
+    lifts,
+    personal,
+    sets: new SetScores(table, (row) => scoreSet(table, lifts, F, row)),
+  });
+  const own = inputs.recent.filter(isLikedWatch);
+  if (own.length >= inputs.options.minUserEventsForTemporal) {
+    const memo = personalScoring.get(inputs.recent);
+    if (memo && memo.table === table && memo.model === model && memo.key === key) return memo.scoring;
+    const userEvents: { buckets: readonly number[]; features: ArrayLike<number> }[] = [];
+    for (const e of own) {
+      const row = inputs.catalog.rowOf(e.event.item_id!);
+      if (row !== undefined) userEvents.push({ buckets: e.buckets, features: featuresOfRow(table, row) });
+    }
+    const { lifts, personal } = temporalLifts(model, buckets, userEvents, inputs.options.minUserEventsForTemporal);
+    const scoring = make(lifts, personal);
+    personalScoring.set(inputs.recent, { table, model, key, scoring });
+    return scoring;
+  }
+  let byModel = sharedScoring.get(table);
+  if (!byModel) sharedScoring.set(table, (byModel = new WeakMap()));
+  let byKey = byModel.get(model);
+  if (!byKey) byModel.set(model, (byKey = new Map()));
+  let scoring = byKey.get(key);
+  if (!scoring) byKey.set(key, (scoring = make(temporalLifts(model, buckets, [], Number.POSITIVE_INFINITY).lifts, false)));
+  return scoring;
+}
+
 /** Boosts genres and content types the user (or, without enough history, everyone) favours right now. */
 export function temporalSignal(inputs: ContextInputs): ContextSignal | undefined {
   const model = inputs.models.get(TEMPORAL_LEARNER);
@@ -147,48 +214,14 @@ export function temporalSignal(inputs: ContextInputs): ContextSignal | undefined
   const { catalog, request } = inputs;
   const table = rowFeatures(catalog, featureIndex(model), true);
   const buckets = bucketsOf(localTime(request.nowMs, request.zone), request.southern);
-  const userEvents: { buckets: readonly number[]; features: ArrayLike<number> }[] = [];
-  for (const e of inputs.recent) {
-    if (!isLikedWatch(e)) continue;
-    const row = catalog.rowOf(e.event.item_id!);
-    if (row !== undefined) userEvents.push({ buckets: e.buckets, features: featuresOfRow(table, row) });
-  }
-  const { lifts, personal } = temporalLifts(model, buckets, userEvents, inputs.options.minUserEventsForTemporal);
+  const { personal, sets } = temporalScoring(inputs, model, table, buckets);
   const F = model.features.length;
-  /** The strongest (family, feature) behind each scored row, for its reason (looked up lazily). */
-  const best = new LazyRowMap();
   return {
     name: 'temporal',
     defaultWeight: defaultWeight(inputs.options, 'temporal'),
-    score(rows) {
-      const scores = new Float32Array(rows.length);
-      const tops = best.reset(rows);
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        const start = row * ROW_FEATURE_WIDTH;
-        const end = start + ROW_FEATURE_WIDTH;
-        let sum = 0;
-        let top = -1;
-        let topLift = 0;
-        for (let k = 0; k < 3; k++) {
-          // Per family the item's most favoured feature counts: anime at night, not anime × genres.
-          let familyBest = 0;
-          for (let j = start; j < end; j++) {
-            const f = table.ids[j]!;
-            if (f === NONE) break;
-            const lift = lifts[k * F + f]!;
-            if (lift > familyBest) familyBest = lift;
-            if (lift > topLift) [topLift, top] = [lift, k * F + f];
-          }
-          sum += familyBest;
-        }
-        scores[i] = Math.min(1, sum / SATURATION);
-        tops[i] = top;
-      }
-      return scores;
-    },
+    score: (rows) => sets.score(rows),
     reason(row) {
-      const top = best.get(row) ?? -1;
+      const top = sets.top(row);
       if (top < 0) return undefined;
       const k = Math.floor(top / F);
       const label = model.labels[top % F]!;

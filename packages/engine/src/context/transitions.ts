@@ -1,10 +1,10 @@
 // What people watch next after X: an item-to-item transition model fitted from each user's
 // time-ordered liked titles, kept as the top successors of every item (a sparse row per item).
 import { decodeArtifact, encodeArtifact } from '@recsys/core';
-import type { ContextSignal } from '@recsys/ranking';
+import type { CatalogView, ContextSignal } from '@recsys/ranking';
 import type { ContextLearner } from './context-models.js';
 import { type ContextInputs, defaultWeight, recentlyWatched } from './context-inputs.js';
-import type { ContextHistory } from './history.js';
+import type { ContextHistory, TimedEvent } from './history.js';
 import { isLikedWatch } from './temporal.js';
 
 export interface TransitionModel {
@@ -116,10 +116,49 @@ const RECENCY = [1, 0.5, 0.3, 0.2, 0.1];
 /** Pseudo-transitions of doubt: a title followed by 10 transitions is trusted half as much as a well-known one. */
 const SHRINK = 10;
 
+/** The successors of a user's latest titles: sparse, with the title behind each (for the reason). */
+interface Successors {
+  scores: Map<number, number>;
+  because: Map<number, { row: number; part: number }>;
+  max: number;
+  ordered: number[];
+}
+
+/** Per recent-event array (kept until the user acts): "next after" only changes when they watch something. */
+const successorsMemo = new WeakMap<readonly TimedEvent[], { model: TransitionModel; catalog: CatalogView; successors: Successors | null }>();
+
 /** Boosts what people watched next after the user's latest titles. */
 export function transitionSignal(inputs: ContextInputs): ContextSignal | undefined {
   const model = inputs.models.get(TRANSITION_LEARNER);
   if (!model) return undefined;
+  const { catalog } = inputs;
+  let memo = successorsMemo.get(inputs.recent);
+  if (!memo || memo.model !== model || memo.catalog !== catalog) {
+    memo = { model, catalog, successors: successorsOf(inputs, model) ?? null };
+    successorsMemo.set(inputs.recent, memo);
+  }
+  if (!memo.successors) return undefined;
+  const { scores, because, max, ordered } = memo.successors;
+  return {
+    name: 'watched_next',
+    defaultWeight: defaultWeight(inputs.options, 'watched_next'),
+    score(rows) {
+      const out = new Float32Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const s = scores.get(rows[i]!);
+        if (s !== undefined) out[i] = s / max;
+      }
+      return out;
+    },
+    candidates: (limit) => ordered.slice(0, limit),
+    reason(row) {
+      const from = because.get(row);
+      return from ? `people who watched ${catalog.items[from.row]!.title} next watched this` : undefined;
+    },
+  };
+}
+
+function successorsOf(inputs: ContextInputs, model: TransitionModel): Successors | undefined {
   const { catalog } = inputs;
   const index = indexOf(model);
   const scores = new Map<number, number>();
@@ -146,21 +185,5 @@ export function transitionSignal(inputs: ContextInputs): ContextSignal | undefin
   let max = 0;
   for (const s of unshrunk.values()) if (s > max) max = s;
   const ordered = [...scores].sort((x, y) => y[1] - x[1] || x[0] - y[0]).map(([row]) => row);
-  return {
-    name: 'watched_next',
-    defaultWeight: defaultWeight(inputs.options, 'watched_next'),
-    score(rows) {
-      const out = new Float32Array(rows.length);
-      for (let i = 0; i < rows.length; i++) {
-        const s = scores.get(rows[i]!);
-        if (s !== undefined) out[i] = s / max;
-      }
-      return out;
-    },
-    candidates: (limit) => ordered.slice(0, limit),
-    reason(row) {
-      const from = because.get(row);
-      return from ? `people who watched ${catalog.items[from.row]!.title} next watched this` : undefined;
-    },
-  };
+  return { scores, because, max, ordered };
 }

@@ -22,6 +22,8 @@ const NO_BURST = Object.freeze({ ratio: 0, score: 0 });
 /** Counters of the positive events of every item, updated live as events are ingested. */
 export class TrendingTracker {
   private readonly index = new Map<string, number>();
+  /** Item id of each slot. */
+  private readonly ids: string[] = [];
   private short = new Float64Array(1024);
   private long = new Float64Array(1024);
   private at = new Float64Array(1024);
@@ -38,8 +40,9 @@ export class TrendingTracker {
   /** Replaces the counters with a training snapshot, then replays the live events newer than it. */
   seed(snapshot: TrendingSnapshot | undefined): void {
     this.top = undefined;
-    this.rowSlots = new WeakMap();
+    this.rowSlots = undefined;
     this.index.clear();
+    this.ids.length = 0;
     this.short.fill(0);
     this.long.fill(0);
     this.at.fill(0);
@@ -87,15 +90,12 @@ export class TrendingTracker {
    * The counter slot of each catalogue row (-1: not tracked), filled lazily and dropped when new
    * items are tracked: requests read typed arrays instead of looking ids up in a map.
    */
-  private rowSlots = new WeakMap<CatalogView, { tracked: number; slots: Int32Array }>();
+  private rowSlots: { catalog: CatalogView; slots: Int32Array } | undefined;
 
   /** burst() for a catalogue row. */
   burstOfRow(catalog: CatalogView, row: number, now: number): { ratio: number; score: number } {
-    let cache = this.rowSlots.get(catalog);
-    if (!cache || cache.tracked !== this.index.size) {
-      cache = { tracked: this.index.size, slots: new Int32Array(catalog.size).fill(-2) };
-      this.rowSlots.set(catalog, cache);
-    }
+    let cache = this.rowSlots;
+    if (!cache || cache.catalog !== catalog) this.rowSlots = cache = { catalog, slots: new Int32Array(catalog.size).fill(-2) };
     let k = cache.slots[row]!;
     if (k === -2) cache.slots[row] = k = this.index.get(catalog.items[row]!.item_id) ?? -1;
     return k < 0 ? NO_BURST : this.burstOfSlot(k, now);
@@ -143,9 +143,10 @@ export class TrendingTracker {
   bursting(now: number, limit: number, refreshMs = 60_000): string[] {
     if (!this.top || Math.abs(now - this.top.at) > refreshMs || this.top.ids.length < Math.min(limit, this.top.capacity)) {
       const scored: { id: string; score: number }[] = [];
-      for (const id of this.index.keys()) {
-        const { score } = this.burst(id, now);
-        if (score > 0) scored.push({ id, score });
+      // By slot, not by id: most counters are below the bar and cost one comparison.
+      for (let k = 0; k < this.ids.length; k++) {
+        const { score } = this.burstOfSlot(k, now);
+        if (score > 0) scored.push({ id: this.ids[k]!, score });
       }
       scored.sort((a, b) => b.score - a.score);
       const capacity = Math.max(limit, 200);
@@ -171,6 +172,11 @@ export class TrendingTracker {
     if (k !== undefined) return k;
     k = this.index.size;
     this.index.set(itemId, k);
+    this.ids.push(itemId);
+    // A row already looked up as untracked is tracked from now on (no rebuild of the row table).
+    const cache = this.rowSlots;
+    const row = cache?.catalog.rowOf(itemId);
+    if (cache && row !== undefined) cache.slots[row] = k;
     if (k >= this.short.length) {
       const grow = (a: Float64Array) => {
         const b = new Float64Array(a.length * 2);

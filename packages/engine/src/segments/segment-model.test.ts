@@ -1,4 +1,5 @@
-import type { Item, UserItemFeature, UserPreferences } from '@recsys/core';
+import type { UserItemFeature, UserPreferences } from '@recsys/core';
+import { testItem, testPreferences as prefs } from '@recsys/core/testing';
 import { type SegmentProfile, type SparseRows, UserSegments } from '@recsys/insights';
 import { CatalogView, rank, type UserState } from '@recsys/ranking';
 import { describe, expect, it } from 'vitest';
@@ -10,18 +11,7 @@ import { segmentProfile } from './segment-profile.js';
 // 30 titles: action 0-9 (liked by the young group), drama 10-19 (liked by the older group), and
 // comedy 20-29, liked a little by everyone and so the most popular.
 const GENRE = (i: number) => (i < 10 ? 'Action' : i < 20 ? 'Drama' : 'Comedy');
-const item = (i: number): Item => ({
-  item_id: `t${i}`,
-  title: `Title ${i}`,
-  content_type: 'movie',
-  genres: [GENRE(i)],
-  languages: ['en'],
-  cast: [],
-  crew: [],
-  regions: [],
-  available: true,
-  updated_at: '2026-01-01T00:00:00Z',
-});
+const item = (i: number) => testItem(`t${i}`, { title: `Title ${i}`, genres: [GENRE(i)] });
 const ITEMS = Array.from({ length: 30 }, (_, i) => item(i));
 const ITEM_IDS = ITEMS.map((i) => i.item_id);
 const GROUPS = [
@@ -63,16 +53,6 @@ const catalog = new CatalogView(ITEMS);
 const popularity = buildPopularity(catalog, itemFeaturesFrom(data.interactions.values()), 2000);
 const state = { catalog, bundle: { segments: model } };
 
-const prefs = (extra: Partial<UserPreferences>): UserPreferences => ({
-  genres: [],
-  languages: [],
-  content_types: [],
-  liked_item_ids: [],
-  disliked_item_ids: [],
-  friends: [],
-  updated_at: '2026-01-01T00:00:00Z',
-  ...extra,
-});
 const newUser = (preferences?: UserPreferences, interactions: UserItemFeature[] = []): UserState => ({ userId: 'new', interactions, preferences });
 const WEIGHTS = { collaborative: 0.75, popularity: 0.1, trending: 0.05 };
 

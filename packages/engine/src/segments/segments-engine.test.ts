@@ -1,48 +1,17 @@
 // Cold start through the engine: liked titles folded into the collaborative model, segments fitted
 // at each retrain and served to new users, shown in the export, and gone with erased users.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { InteractionEvent, Item, ModelRegistry, UserPreferences } from '@recsys/core';
+import type { ModelRegistry } from '@recsys/core';
+import { testEvent, testItem, testPreferences as prefs } from '@recsys/core/testing';
 import { UserSegments } from '@recsys/insights';
-import { InProcessJobRunner } from '@recsys/jobs';
-import { createEmbeddedModelRegistry, createEmbeddedStore } from '@recsys/store';
-import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_ENGINE_OPTIONS, RecommendationEngine } from '../engine.js';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ENGINE_OPTIONS, type RecommendationEngine } from '../engine.js';
+import { embeddedEngines, retrained } from '../testing/embedded-engine.js';
 import { SEGMENTS_ARTIFACT } from './segment-model.js';
 
-const item = (id: string, genre: string): Item => ({
-  item_id: id,
-  title: id,
-  content_type: 'movie',
-  genres: [genre],
-  languages: ['en'],
-  cast: [],
-  crew: [],
-  regions: [],
-  available: true,
-  updated_at: '2026-01-01T00:00:00Z',
-});
+const item = (id: string, genre: string) => testItem(id, { genres: [genre] });
 const ITEMS = [...Array.from({ length: 20 }, (_, i) => item(`war-${i}`, 'War')), ...Array.from({ length: 20 }, (_, i) => item(`pet-${i}`, 'Family'))];
 
-let counter = 0;
-const watch = (user: string, itemId: string): InteractionEvent => ({
-  event_id: `s${++counter}`,
-  user_id: user,
-  item_id: itemId,
-  type: 'complete',
-  timestamp: new Date(Date.now() - 1000).toISOString(),
-});
-const prefs = (extra: Partial<UserPreferences>): UserPreferences => ({
-  genres: [],
-  languages: [],
-  content_types: [],
-  liked_item_ids: [],
-  disliked_item_ids: [],
-  friends: [],
-  updated_at: '2026-01-01T00:00:00Z',
-  ...extra,
-});
+const watch = (user: string, itemId: string) => testEvent(user, itemId);
 const WAR_FANS = 14;
 const PET_FANS = 12;
 /** Young war fans (the larger audience: war titles are the popular ones) and older family-film fans. */
@@ -54,43 +23,21 @@ const audience = () => [
 const SEGMENT_REASON = /^popular with viewers like you \(segment: /;
 
 describe('cold start through the engine', () => {
-  const cleanup: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const fn of cleanup.splice(0)) await fn();
-  });
+  const startEngine = embeddedEngines();
 
   async function setup(): Promise<{ engine: RecommendationEngine; registry: ModelRegistry }> {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'segments-'));
-    const store = createEmbeddedStore({ dataDir: dir });
-    await store.open();
-    const jobs = new InProcessJobRunner();
-    const registry = createEmbeddedModelRegistry({ dir: path.join(dir, 'models') });
-    const engine = new RecommendationEngine(
-      { store, registry, jobs },
-      { retrainEveryMs: 0, incrementalEveryMs: 0, trainer: { ...DEFAULT_ENGINE_OPTIONS.trainer, ncf: false } },
+    const { engine, registry } = await startEngine(
+      ITEMS,
+      { incrementalEveryMs: 0, trainer: { ...DEFAULT_ENGINE_OPTIONS.trainer, ncf: false } },
+      { dirPrefix: 'segments-' },
     );
-    cleanup.push(async () => {
-      await jobs.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    await engine.upsertItems(ITEMS);
-    await engine.start();
     await engine.ingestEvents(audience());
     for (let u = 0; u < WAR_FANS; u++) await engine.setPreferences(`war-fan-${u}`, prefs({ age_bucket: '18-24' }));
     for (let u = 0; u < PET_FANS; u++) await engine.setPreferences(`pet-fan-${u}`, prefs({ age_bucket: '55+' }));
     return { engine, registry };
   }
 
-  async function train(engine: RecommendationEngine, kind: 'full' | 'incremental' = 'full') {
-    const job = await engine.requestRetrain(kind);
-    for (;;) {
-      const state = await engine.getJob(job.id);
-      if (state?.state === 'completed') return state.result as { version: string };
-      if (state?.state === 'failed') throw new Error(state.error);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  const train = (engine: RecommendationEngine, kind: 'full' | 'incremental' = 'full') => retrained(engine, kind);
 
   async function segmentsOf(registry: ModelRegistry, version: string) {
     const artifact = (await registry.load(version))[SEGMENTS_ARTIFACT];

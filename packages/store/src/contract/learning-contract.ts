@@ -122,6 +122,22 @@ export function learningContract(harness: StoreHarness): void {
     });
   });
 
+  describe('learning: export', () => {
+    it('lists the impressions held about one user, oldest list first, by position', async () => {
+      const learning = learningOf(await harness.create());
+      await learning.recordImpressions([impression('r1', 'u1', 'm2', 2), impression('r1', 'u1', 'm1', 1)], NO_DECAY);
+      await learning.recordImpressions([impression('r2', 'u2', 'm1', 1)], NO_DECAY);
+      await learning.recordImpressions([impression('r3', 'u1', 'm3', 1, { served_at: T0 + MIN, arm: 'ncf' })], NO_DECAY);
+      expect((await learning.impressionsOfUser('u1')).map((i) => [i.request_id, i.position, i.item_id])).toEqual([
+        ['r1', 1, 'm1'],
+        ['r1', 2, 'm2'],
+        ['r3', 1, 'm3'],
+      ]);
+      expect((await learning.impressionsOfUser('u1'))[2]).toEqual(impression('r3', 'u1', 'm3', 1, { served_at: T0 + MIN, arm: 'ncf' }));
+      expect(await learning.impressionsOfUser('nobody')).toEqual([]);
+    });
+  });
+
   describe('learning: bandit evidence', () => {
     it('decays per observation and turns a slot\'s decayed failure into a success when it is clicked', async () => {
       const learning = learningOf(await harness.create());

@@ -8,25 +8,13 @@ import type {
   Outcome,
   VariantCounters,
 } from '@recsys/core';
+import { type ImpressionState, ServedList } from './served-list.js';
 
 // The learning state in memory, with the arithmetic both adapters share (the Redis Lua scripts in
 // ../redis/lua/learning-*.lua do the same): impressions and their outcome, per-variant counters,
-// decayed bandit evidence, assignments, attributions and experiments.
-
-/** An impression with what its attributed events said so far. */
-export interface ImpressionState {
-  impression: Impression;
-  /** Bandit observation number of the slot (bandit slots only). */
-  obs?: number;
-  /** Strongest attributed preference (signed); 0 while nothing was attributed. */
-  strongest: number;
-  played: boolean;
-  completed: boolean;
-  /** Most seconds watched, -1 while unknown. */
-  watch: number;
-  /** Attributed event ids. */
-  events: string[];
-}
+// decayed bandit evidence, assignments, attributions and experiments. Impressions are held only
+// while attribution may need them (ImpressionLimits); counters and bandit evidence are aggregates
+// and outlive them.
 
 export interface BanditEvidence {
   successes: Map<string, number>;
@@ -59,13 +47,36 @@ export function decayFactor(halfLife: number | null): number {
   return halfLife !== null && Number.isFinite(halfLife) && halfLife > 0 ? Math.pow(0.5, 1 / halfLife) : 1;
 }
 
+/** How long and how many impressions stay in memory for attribution. */
+export interface ImpressionLimits {
+  /**
+   * Lists served this long before the newest one are dropped (the attribution window plus a grace
+   * for outcomes queued while the store was unavailable).
+   */
+  windowMs: number;
+  /** At most this many impressions are held; beyond, the oldest lists are dropped. */
+  maxImpressions: number;
+}
+
+/** Impressions outlive the attribution window by this: outcomes may wait a little in a buffer. */
+export const IMPRESSION_GRACE_MS = 5 * 60_000;
+
+/** How long impressions must be held for an attribution window. */
+export function impressionWindowFor(attributionWindowMs: number): number {
+  return attributionWindowMs + IMPRESSION_GRACE_MS;
+}
+
+export const DEFAULT_IMPRESSION_LIMITS: ImpressionLimits = { windowMs: impressionWindowFor(30 * 60_000), maxImpressions: 500_000 };
+
 export class LearningState {
-  /** request_id -> item_id -> state. */
-  readonly impressions = new Map<string, Map<string, ImpressionState>>();
-  /** user_id -> request ids of their impressions. */
-  readonly requestsByUser = new Map<string, Set<string>>();
-  /** user_id -> item_id -> request_id of the latest impression of the item. */
-  readonly latest = new Map<string, Map<string, string>>();
+  /**
+   * request_id -> list, oldest first (insertion order): only the lists attribution may still need.
+   * Eviction runs as impressions are recorded and takes the newest served time as its clock, not
+   * the wall clock, so replaying the op log evicts exactly what the live process evicted.
+   */
+  readonly lists = new Map<string, ServedList>();
+  /** user_id -> item_id -> list holding the user's latest impression of the item. */
+  readonly latest = new Map<string, Map<string, ServedList>>();
   readonly attributions = new Map<string, Attribution[]>();
   /** user_id -> experiment_id -> variant. */
   readonly assignments = new Map<string, Map<string, string>>();
@@ -73,6 +84,14 @@ export class LearningState {
   readonly counters = new Map<string, Map<string, VariantCounters>>();
   readonly bandit: BanditEvidence = { successes: new Map(), failures: new Map(), observations: 0, halfLife: null, resetAt: 0 };
   readonly experiments = new Map<string, ExperimentRecord>();
+  /** Impressions held in `lists`. */
+  held = 0;
+  /** Impressions dropped from memory by the window or the cap since this state was built. */
+  evicted = 0;
+  /** Newest served time recorded: the clock of the window. */
+  private clock = -Infinity;
+
+  constructor(readonly limits: ImpressionLimits = DEFAULT_IMPRESSION_LIMITS) {}
 
   recordImpressions(impressions: readonly Impression[], halfLife: number | null): { recorded: number; duplicates: number } {
     let recorded = 0;
@@ -80,16 +99,12 @@ export class LearningState {
     this.bandit.halfLife = halfLife;
     const factor = decayFactor(halfLife);
     for (const impression of impressions) {
-      let list = this.impressions.get(impression.request_id);
-      if (list?.has(impression.item_id)) {
+      let list = this.lists.get(impression.request_id);
+      if (list && list.indexOf(impression.item_id) >= 0) {
         duplicates++;
         continue;
       }
-      if (!list) this.impressions.set(impression.request_id, (list = new Map()));
-      const state: ImpressionState = { impression: { ...impression }, strongest: 0, played: false, completed: false, watch: -1, events: [] };
-      list.set(impression.item_id, state);
-      setIn(this.requestsByUser, impression.user_id, () => new Set<string>()).add(impression.request_id);
-      setIn(this.latest, impression.user_id, () => new Map<string, string>()).set(impression.item_id, impression.request_id);
+      if (!list) this.lists.set(impression.request_id, (list = new ServedList({ ...impression })));
       const assigned = setIn(this.assignments, impression.user_id, () => new Map<string, string>());
       const counters = this.countersOf(impression.experiment_id, impression.variant);
       if (!assigned.has(impression.experiment_id)) {
@@ -97,16 +112,21 @@ export class LearningState {
         counters.users++;
       }
       counters.impressions++;
+      let obs: number | undefined;
       if (impression.arm !== undefined) {
         this.decay(factor);
         const arm = impression.arm;
         this.bandit.failures.set(arm, (this.bandit.failures.get(arm) ?? 0) + 1);
         this.bandit.successes.set(arm, this.bandit.successes.get(arm) ?? 0);
-        this.bandit.observations++;
-        state.obs = this.bandit.observations;
+        obs = ++this.bandit.observations;
       }
+      list.add(impression, obs);
+      this.held++;
+      setIn(this.latest, impression.user_id, () => new Map<string, ServedList>()).set(impression.item_id, list);
+      if (impression.served_at > this.clock) this.clock = impression.served_at;
       recorded++;
     }
+    this.evict();
     return { recorded, duplicates };
   }
 
@@ -115,21 +135,24 @@ export class LearningState {
   }
 
   private attributeOne(outcome: Outcome): AttributionStatus {
-    const requestId = outcome.request_id ?? this.latest.get(outcome.user_id)?.get(outcome.item_id);
-    const state = requestId === undefined ? undefined : this.impressions.get(requestId)?.get(outcome.item_id);
-    if (!state || state.impression.user_id !== outcome.user_id) return 'unknown';
-    if (outcome.request_id === undefined && state.impression.served_at < (outcome.window_start ?? -Infinity)) return 'unknown';
-    if (state.events.includes(outcome.event_id)) return 'duplicate';
+    const list =
+      outcome.request_id === undefined ? this.latest.get(outcome.user_id)?.get(outcome.item_id) : this.lists.get(outcome.request_id);
+    const i = list ? list.indexOf(outcome.item_id) : -1;
+    if (!list || i < 0 || list.userAt(i) !== outcome.user_id) return 'unknown';
+    if (outcome.request_id === undefined && list.servedAt(i) < (outcome.window_start ?? -Infinity)) return 'unknown';
+    const existing = list.outcomeAt(i);
+    if (existing?.events.includes(outcome.event_id)) return 'duplicate';
+    const state = existing ?? list.outcomeFor(i);
     state.events.push(outcome.event_id);
 
-    const { impression } = state;
-    const counters = this.countersOf(impression.experiment_id, impression.variant);
+    const { experiment_id, variant } = list.variantAt(i);
+    const counters = this.countersOf(experiment_id, variant);
     const wasSuccess = state.strongest > 0;
     if (Math.abs(outcome.preference) > Math.abs(state.strongest)) state.strongest = outcome.preference;
     const success = state.strongest > 0;
     if (success !== wasSuccess) {
       counters.clicks += success ? 1 : -1;
-      this.moveBanditWeight(state, success);
+      this.moveBanditWeight(list.armAt(i), list.obsAt(i), success);
     }
     if (outcome.play && !state.played) {
       state.played = true;
@@ -152,6 +175,7 @@ export class LearningState {
         state.watch = seconds;
       }
     }
+    const impression = list.impressionAt(i);
     const attribution: Attribution = {
       event_id: outcome.event_id,
       event_type: outcome.event_type,
@@ -171,10 +195,9 @@ export class LearningState {
   }
 
   /** The slot's failure, decayed as much as the rest of the evidence since, becomes a success (or back). */
-  private moveBanditWeight(state: ImpressionState, success: boolean): void {
-    const arm = state.impression.arm;
-    if (arm === undefined || state.obs === undefined || state.obs <= this.bandit.resetAt) return;
-    const weight = Math.pow(decayFactor(this.bandit.halfLife), this.bandit.observations - state.obs);
+  private moveBanditWeight(arm: string | undefined, obs: number | undefined, success: boolean): void {
+    if (arm === undefined || obs === undefined || obs <= this.bandit.resetAt) return;
+    const weight = Math.pow(decayFactor(this.bandit.halfLife), this.bandit.observations - obs);
     const [from, to] = success ? [this.bandit.failures, this.bandit.successes] : [this.bandit.successes, this.bandit.failures];
     from.set(arm, Math.max(0, (from.get(arm) ?? 0) - weight));
     to.set(arm, (to.get(arm) ?? 0) + weight);
@@ -204,22 +227,42 @@ export class LearningState {
   }
 
   impressionsOf(requestId: string): Impression[] {
-    return [...(this.impressions.get(requestId)?.values() ?? [])].map((s) => ({ ...s.impression })).sort((a, b) => a.position - b.position);
+    const list = this.lists.get(requestId);
+    if (!list) return [];
+    return list.items.map((_, i) => list.impressionAt(i)).sort((a, b) => a.position - b.position);
+  }
+
+  /** The user's impressions still held, oldest list first. */
+  impressionsOfUser(userId: string): Impression[] {
+    const found: Impression[] = [];
+    for (const list of this.lists.values()) {
+      if (list.head.user_id !== userId && !list.mixedUsers) continue;
+      const mine = list.items.flatMap((_, i) => (list.userAt(i) === userId ? [list.impressionAt(i)] : []));
+      found.push(...mine.sort((a, b) => a.position - b.position));
+    }
+    return found;
+  }
+
+  /** Whether anything about the user is held. */
+  knows(userId: string): boolean {
+    if (this.latest.has(userId) || this.attributions.has(userId) || this.assignments.has(userId)) return true;
+    for (const list of this.lists.values()) if (list.head.user_id === userId || list.mixedUsers) return this.impressionsOfUser(userId).length > 0;
+    return false;
   }
 
   eraseUser(userId: string): LearningErasure {
     let impressions = 0;
-    for (const requestId of this.requestsByUser.get(userId) ?? []) {
-      const list = this.impressions.get(requestId);
-      if (!list) continue;
-      for (const [itemId, state] of list) {
-        if (state.impression.user_id !== userId) continue;
-        list.delete(itemId);
-        impressions++;
-      }
-      if (list.size === 0) this.impressions.delete(requestId);
+    for (const [requestId, list] of this.lists) {
+      if (list.head.user_id !== userId && !list.mixedUsers) continue;
+      const kept = list.without((i) => list.userAt(i) === userId);
+      const removed = list.size - (kept?.size ?? 0);
+      if (removed === 0) continue;
+      impressions += removed;
+      this.held -= removed;
+      if (kept) this.lists.set(requestId, kept);
+      else this.lists.delete(requestId);
+      this.unindex(list, kept);
     }
-    this.requestsByUser.delete(userId);
     this.latest.delete(userId);
     const attributions = this.attributions.get(userId)?.length ?? 0;
     this.attributions.delete(userId);
@@ -228,24 +271,79 @@ export class LearningState {
     return { impressions, attributions, assignments };
   }
 
-  /** Forgets impressions served before `before` (epoch ms) and attributions of events before it. */
-  prune(before: number): void {
-    for (const [requestId, list] of this.impressions) {
-      const first = list.values().next().value;
-      if (!first || first.impression.served_at >= before) continue;
-      this.impressions.delete(requestId);
-      const user = first.impression.user_id;
-      this.requestsByUser.get(user)?.delete(requestId);
-      const latest = this.latest.get(user);
-      if (latest) for (const [itemId, id] of latest) if (id === requestId) latest.delete(itemId);
-    }
+  /** Forgets attributions of events before `before` (epoch ms); impressions leave by `evict`. */
+  pruneAttributions(before: number): void {
     for (const [user, list] of this.attributions) {
       const kept = list.filter((a) => a.at >= before);
       if (kept.length === 0) this.attributions.delete(user);
-      else this.attributions.set(user, kept);
+      else if (kept.length < list.length) this.attributions.set(user, kept);
     }
-    for (const [user, ids] of this.requestsByUser) if (ids.size === 0) this.requestsByUser.delete(user);
-    for (const [user, latest] of this.latest) if (latest.size === 0) this.latest.delete(user);
+  }
+
+  /** Drops the oldest lists while they are older than the window or more impressions than the cap are held. */
+  evict(): void {
+    const horizon = this.clock - this.limits.windowMs;
+    for (const [requestId, list] of this.lists) {
+      if (this.held <= this.limits.maxImpressions && list.head.served_at >= horizon) break;
+      this.lists.delete(requestId);
+      this.held -= list.size;
+      this.evicted += list.size;
+      this.unindex(list);
+    }
+  }
+
+  /** Adds a list restored from a snapshot (its outcomes included), as the latest impressions of its items when newest. */
+  restoreList(list: ServedList): void {
+    const existing = this.lists.get(list.requestId);
+    if (existing) {
+      this.held -= existing.size;
+      this.unindex(existing);
+    }
+    this.lists.set(list.requestId, list);
+    this.held += list.size;
+    for (let i = 0; i < list.size; i++) {
+      const user = list.userAt(i);
+      const byItem = setIn(this.latest, user, () => new Map<string, ServedList>());
+      const current = byItem.get(list.items[i]!);
+      const currentAt = current ? current.servedAt(current.indexOf(list.items[i]!)) : -Infinity;
+      if (list.servedAt(i) >= currentAt) byItem.set(list.items[i]!, list);
+      if (list.servedAt(i) > this.clock) this.clock = list.servedAt(i);
+    }
+  }
+
+  /** Adds one impression of a snapshot written before lists were held column-wise. */
+  restoreImpression(state: ImpressionState): void {
+    const { impression } = state;
+    let list = this.lists.get(impression.request_id);
+    if (list && list.indexOf(impression.item_id) >= 0) return;
+    if (!list) this.lists.set(impression.request_id, (list = new ServedList({ ...impression })));
+    const i = list.add(impression, state.obs);
+    this.held++;
+    if (state.events.length > 0 || state.strongest !== 0 || state.played || state.completed || state.watch >= 0) {
+      list.setOutcome(i, { strongest: state.strongest, played: state.played, completed: state.completed, watch: state.watch, events: state.events });
+    }
+    const byItem = setIn(this.latest, impression.user_id, () => new Map<string, ServedList>());
+    const current = byItem.get(impression.item_id);
+    const currentAt = current ? current.servedAt(current.indexOf(impression.item_id)) : -Infinity;
+    if (impression.served_at >= currentAt) byItem.set(impression.item_id, list);
+    if (impression.served_at > this.clock) this.clock = impression.served_at;
+  }
+
+  /** Removes the latest-impression entries that point at `list`, or points them at `replacement` when it holds the item. */
+  private unindex(list: ServedList, replacement?: ServedList): void {
+    for (let i = 0; i < list.size; i++) {
+      const user = list.userAt(i);
+      const item = list.items[i]!;
+      const byItem = this.latest.get(user);
+      if (byItem?.get(item) !== list) continue;
+      const j = replacement ? replacement.indexOf(item) : -1;
+      if (replacement && j >= 0 && replacement.userAt(j) === user) {
+        byItem.set(item, replacement);
+        continue;
+      }
+      byItem.delete(item);
+      if (byItem.size === 0) this.latest.delete(user);
+    }
   }
 
   countersOf(experimentId: string, variant: string): VariantCounters {

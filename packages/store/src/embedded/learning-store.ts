@@ -11,14 +11,20 @@ import type {
   Outcome,
   VariantCounters,
 } from '@recsys/core';
-import { type ImpressionState, LearningState } from './learning-state.js';
+import { DEFAULT_IMPRESSION_LIMITS, LearningState } from './learning-state.js';
+import { type ImpressionState, ServedList, type ServedListRecord } from './served-list.js';
 import { SnapshotLog, type SnapshotLogOpenResult } from './snapshot-log.js';
 
 // The embedded learning store: the state in memory (LearningState), made durable as
 // `learning.snapshot.jsonl` + `learning.log` under the data directory. Every write is an op that is
 // applied once it is on disk; replaying the ops rebuilds the same state. An erasure compacts at
-// once, so neither file keeps the erased user's records. Impressions (and attributions) older than
-// the retention are dropped at each compaction; counters, bandit evidence and experiments stay.
+// once, so neither file keeps the erased user's records.
+//
+// Impressions are held in memory only while attribution may need them: lists served more than the
+// impression window before the newest one, or beyond the cap, are dropped (oldest first, counted
+// in `impressionsEvicted`) as impressions are recorded, and the next compaction drops them from
+// disk. Attributions older than the retention are dropped at each compaction. Counters, bandit
+// evidence, assignments and experiments stay.
 
 type LearningOp =
   | { op: 'imp'; impressions: Impression[]; half_life: number | null }
@@ -31,6 +37,8 @@ type LearningRecord =
   | { kind: 'bandit'; successes: Record<string, number>; failures: Record<string, number>; observations: number; half_life: number | null; reset_at: number }
   | { kind: 'counters'; experiment_id: string; counters: VariantCounters }
   | { kind: 'experiment'; record: ExperimentRecord }
+  | { kind: 'list'; list: ServedListRecord }
+  /** Written by earlier versions (one record per impression); still read. */
   | { kind: 'impression'; state: ImpressionState }
   | { kind: 'attribution'; attribution: Attribution }
   | { kind: 'assignment'; user_id: string; experiment_id: string; variant: string };
@@ -41,15 +49,22 @@ export interface EmbeddedLearningStoreOptions {
   compactAfterOps?: number;
   /** Ops committed since the last compaction from which it compacts in the background; default 20,000. */
   compactEveryOps?: number;
-  /** Impressions and attributions are kept this long for attribution and export; default 7 days. */
+  /** Attributions are kept this long (for export); default 7 days. */
   retentionMs?: number;
+  /**
+   * Impressions are held this long after the newest one for attribution; default 35 minutes (the
+   * default 30-minute attribution window plus a grace for outcomes queued while the store was busy).
+   */
+  impressionWindowMs?: number;
+  /** At most this many impressions are held; beyond, the oldest lists are dropped; default 500,000. */
+  maxImpressions?: number;
   now?: () => number;
 }
 
 export const DEFAULT_IMPRESSION_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 export class EmbeddedLearningStore implements LearningStore {
-  private state = new LearningState();
+  private state: LearningState;
   private readonly log: SnapshotLog<LearningOp, LearningRecord>;
   private readonly retentionMs: number;
   private readonly compactEveryOps: number;
@@ -66,6 +81,10 @@ export class EmbeddedLearningStore implements LearningStore {
     this.retentionMs = options.retentionMs ?? DEFAULT_IMPRESSION_RETENTION_MS;
     this.compactEveryOps = options.compactEveryOps ?? 20_000;
     this.now = options.now ?? Date.now;
+    this.state = new LearningState({
+      windowMs: options.impressionWindowMs ?? DEFAULT_IMPRESSION_LIMITS.windowMs,
+      maxImpressions: options.maxImpressions ?? DEFAULT_IMPRESSION_LIMITS.maxImpressions,
+    });
     this.log = new SnapshotLog<LearningOp, LearningRecord>({
       dir: options.dir,
       name: 'learning',
@@ -79,8 +98,19 @@ export class EmbeddedLearningStore implements LearningStore {
 
   async open(): Promise<SnapshotLogOpenResult> {
     const result = await this.log.open();
+    this.state.evict(); // limits lowered since the snapshot was written
     this.erased = false;
     return result;
+  }
+
+  /** Impressions held in memory for attribution. */
+  get impressionsHeld(): number {
+    return this.state.held;
+  }
+
+  /** Impressions dropped from memory by the window or the cap since open (replay included). */
+  get impressionsEvicted(): number {
+    return this.state.evicted;
   }
 
   get writable(): boolean {
@@ -107,6 +137,10 @@ export class EmbeddedLearningStore implements LearningStore {
 
   async impressionsOf(requestId: string): Promise<Impression[]> {
     return this.state.impressionsOf(requestId);
+  }
+
+  async impressionsOfUser(userId: string): Promise<Impression[]> {
+    return this.state.impressionsOfUser(userId);
   }
 
   async attributionsOf(userId: string): Promise<Attribution[]> {
@@ -157,8 +191,7 @@ export class EmbeddedLearningStore implements LearningStore {
   }
 
   async eraseUser(userId: string): Promise<LearningErasure> {
-    const s = this.state;
-    if (!s.requestsByUser.has(userId) && !s.attributions.has(userId) && !s.assignments.has(userId)) {
+    if (!this.state.knows(userId)) {
       return { impressions: 0, attributions: 0, assignments: 0 };
     }
     const report = (await this.commit({ op: 'erase', user_id: userId })) as LearningErasure;
@@ -167,10 +200,10 @@ export class EmbeddedLearningStore implements LearningStore {
     return report;
   }
 
-  /** Writes the state as the snapshot (dropping impressions past the retention) and empties the log. */
+  /** Writes the state as the snapshot (dropping attributions past the retention) and empties the log. */
   compact(): Promise<void> {
     const run = (this.compacting ?? Promise.resolve()).then(() => {
-      this.state.prune(this.now() - this.retentionMs);
+      this.state.pruneAttributions(this.now() - this.retentionMs);
       this.opsSinceCompaction = 0;
       return this.log.compact();
     });
@@ -231,21 +264,12 @@ export class EmbeddedLearningStore implements LearningStore {
       case 'experiment':
         s.experiments.set(record.record.id, record.record);
         break;
-      case 'impression': {
-        const { impression } = record.state;
-        let list = s.impressions.get(impression.request_id);
-        if (!list) s.impressions.set(impression.request_id, (list = new Map()));
-        list.set(impression.item_id, record.state);
-        let requests = s.requestsByUser.get(impression.user_id);
-        if (!requests) s.requestsByUser.set(impression.user_id, (requests = new Set()));
-        requests.add(impression.request_id);
-        let latest = s.latest.get(impression.user_id);
-        if (!latest) s.latest.set(impression.user_id, (latest = new Map()));
-        const current = latest.get(impression.item_id);
-        const currentAt = current === undefined ? -Infinity : (s.impressions.get(current)?.get(impression.item_id)?.impression.served_at ?? -Infinity);
-        if (impression.served_at >= currentAt) latest.set(impression.item_id, impression.request_id);
+      case 'list':
+        s.restoreList(ServedList.fromRecord(record.list));
         break;
-      }
+      case 'impression':
+        s.restoreImpression(record.state);
+        break;
       case 'attribution': {
         const list = s.attributions.get(record.attribution.user_id) ?? [];
         list.push(record.attribution);
@@ -275,7 +299,7 @@ export class EmbeddedLearningStore implements LearningStore {
     };
     for (const record of s.experiments.values()) yield { kind: 'experiment', record };
     for (const [experiment_id, byVariant] of s.counters) for (const counters of byVariant.values()) yield { kind: 'counters', experiment_id, counters };
-    for (const list of s.impressions.values()) for (const state of list.values()) yield { kind: 'impression', state };
+    for (const list of s.lists.values()) yield { kind: 'list', list: list.toRecord() };
     for (const list of s.attributions.values()) for (const attribution of list) yield { kind: 'attribution', attribution };
     for (const [user_id, map] of s.assignments) for (const [experiment_id, variant] of map) yield { kind: 'assignment', user_id, experiment_id, variant };
   }

@@ -6,7 +6,7 @@ import { lockDataDir } from './dir-lock.js';
 import { EmbeddedEventLog } from './event-log.js';
 import { EmbeddedFeatureStore } from './feature-store.js';
 import { RetainedFeatures } from './retained-features.js';
-import { EmbeddedLearningStore } from './learning-store.js';
+import { EmbeddedLearningStore, type EmbeddedLearningStoreOptions } from './learning-store.js';
 import { EmbeddedUserStore } from './user-store.js';
 
 // The all-in-one store: everything in memory, made durable under one data directory:
@@ -34,6 +34,8 @@ export interface EmbeddedStoreOptions {
   compactAfterOps?: number;
   /** Refuse to open a data directory another live process holds; default true. */
   lock?: boolean;
+  /** How long and how many impressions are held for attribution, how long attributions are kept. */
+  learning?: Pick<EmbeddedLearningStoreOptions, 'impressionWindowMs' | 'maxImpressions' | 'retentionMs'>;
 }
 
 /** What `open()` found, for start-up logs. */
@@ -85,7 +87,7 @@ export class EmbeddedStore implements Store {
       compactAfterOps,
       eventUserIds: () => this.events.userIds(),
     });
-    this.learning = new EmbeddedLearningStore({ dir: this.dataDir, compactAfterOps });
+    this.learning = new EmbeddedLearningStore({ dir: this.dataDir, compactAfterOps, ...options.learning });
   }
 
   async open(): Promise<void> {

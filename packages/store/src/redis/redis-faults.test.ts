@@ -1,5 +1,6 @@
 // The Redis adapters while Redis is down: calls fail within milliseconds instead of waiting for
 // the reconnection, and everything works again (subscriptions included) once Redis is back.
+import { testItem } from '@recsys/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { record } from '../contract/model-registry-contract.js';
 import { RedisModelRegistry } from './redis-model-registry.js';
@@ -30,18 +31,7 @@ async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: nu
   return performance.now() - started;
 }
 
-const item = (id: string) => ({
-  item_id: id,
-  title: id,
-  content_type: 'movie' as const,
-  genres: [],
-  languages: [],
-  cast: [],
-  crew: [],
-  regions: [],
-  available: true,
-  updated_at: '2026-01-01T00:00:00.000Z',
-});
+const item = (id: string) => testItem(id, { languages: [] });
 
 describe.skipIf(Boolean(process.env.REDIS_TEST_URL))('Redis adapters while Redis is down', () => {
   it('a store fails fast while Redis is down and serves its data again within a second of its return', async () => {

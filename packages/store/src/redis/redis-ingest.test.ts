@@ -3,44 +3,32 @@
 // feature write failed made the client's retry a duplicate, so the events never reached the
 // features.
 import { acceptedEvents, type InteractionEvent } from '@recsys/core';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DAY, event } from '../embedded/test-support.js';
 import type { RedisStore } from './redis-store.js';
-import { RedisHarnesses } from './test-harness.js';
-import { type RedisTestServer, startRedisServer } from './testing/redis-server.js';
+import { redisTestSuite } from './redis-test-suite.js';
 
-let server: RedisTestServer;
-let admin: Redis;
-const harnesses = new RedisHarnesses(() => server.url);
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-afterEach(() => harnesses.cleanup());
-afterAll(async () => {
-  await admin?.quit();
-  await server?.stop();
-});
+const suite = redisTestSuite();
+const { harnesses } = suite;
 
 /** Every key of the store with its content, prefix stripped, stream entry ids replaced by their order. */
 async function contents(store: RedisStore): Promise<Record<string, unknown>> {
   const prefix = store.keys.prefix;
   const keys: string[] = [];
-  for await (const page of admin.scanStream({ match: `${prefix}*`, count: 1000 })) keys.push(...(page as string[]));
-  const entries = (await admin.xrange(store.keys.events, '-', '+')).map(([id]) => id);
+  for await (const page of suite.admin.scanStream({ match: `${prefix}*`, count: 1000 })) keys.push(...(page as string[]));
+  const entries = (await suite.admin.xrange(store.keys.events, '-', '+')).map(([id]) => id);
   const ordinal = (id: string) => `#${entries.indexOf(id)}`;
   const out: Record<string, unknown> = {};
   for (const key of keys.sort()) {
     const name = key.slice(prefix.length);
-    const type = await admin.type(key);
+    const type = await suite.admin.type(key);
     if (type === 'hash') {
-      const hash = await admin.hgetall(key);
+      const hash = await suite.admin.hgetall(key);
       out[name] = Object.fromEntries(Object.entries(hash).map(([f, v]) => [entries.includes(f) ? ordinal(f) : f, v]).sort());
-    } else if (type === 'set') out[name] = (await admin.smembers(key)).sort();
-    else if (type === 'list') out[name] = (await admin.lrange(key, 0, -1)).map(ordinal);
+    } else if (type === 'set') out[name] = (await suite.admin.smembers(key)).sort();
+    else if (type === 'list') out[name] = (await suite.admin.lrange(key, 0, -1)).map(ordinal);
     else if (type === 'stream') out[name] = entries.length;
-    else out[name] = await admin.get(key);
+    else out[name] = await suite.admin.get(key);
   }
   return out;
 }

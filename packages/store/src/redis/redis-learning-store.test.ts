@@ -56,3 +56,23 @@ describe('RedisLearningStore across replicas', () => {
     expect(arm('story').failures).toBeCloseTo(0, 9);
   });
 });
+
+describe('RedisLearningStore expiry', () => {
+  it('impressions and their user indexes expire after the impression window, attributions after the retention', async () => {
+    const keyPrefix = uniquePrefix();
+    const store = await harnesses.openStore({ keyPrefix, learning: { impressionWindowMs: 35 * 60_000, retentionMs: 7 * 24 * 3600_000 } });
+    const learning = store.learning;
+    await learning.recordImpressions([impression('r1', 'u1', 'ncf')], { halfLifeObservations: null });
+    await learning.attribute([{ event_id: 'c1', user_id: 'u1', item_id: 'm1', request_id: 'r1', event_type: 'click', at: Date.now(), preference: 0.5, play: false, completed: false }]);
+    const ttl = (key: string) => store.redis.ttl(key);
+    const k = learning.keys;
+    for (const key of [k.impressions('r1'), k.latest('u1'), k.requests('u1')]) {
+      expect(await ttl(key)).toBeGreaterThan(35 * 60 - 10);
+      expect(await ttl(key)).toBeLessThanOrEqual(35 * 60);
+    }
+    expect(await ttl(k.attributions('u1'))).toBeGreaterThan(7 * 24 * 3600 - 10);
+    // Aggregates do not expire.
+    expect(await ttl(k.counters('exp'))).toBe(-1);
+    expect(await ttl(k.bandit)).toBe(-1);
+  });
+});

@@ -15,7 +15,7 @@ import type {
 import type { Redis } from 'ioredis';
 import { execAll } from './redis-connection.js';
 import { DEFAULT_IMPRESSION_RETENTION_MS } from '../embedded/learning-store.js';
-import { COUNTER_FIELDS, emptyCounters } from '../embedded/learning-state.js';
+import { COUNTER_FIELDS, DEFAULT_IMPRESSION_LIMITS, emptyCounters } from '../embedded/learning-state.js';
 
 // The learning store in Redis, shared by every replica (keys in docs/redis-keys.md, "Learning").
 // Every write that must be atomic is one Lua script in ./lua/learning-*.lua with the embedded
@@ -23,15 +23,15 @@ import { COUNTER_FIELDS, emptyCounters } from '../embedded/learning-state.js';
 
 export class RedisLearningKeys {
   constructor(readonly prefix: string) {}
-  /** HASH item_id -> impression state JSON, for one served list (TTL: retention). */
+  /** HASH item_id -> impression state JSON, for one served list (TTL: impression window). */
   impressions(requestId: string): string {
     return `${this.prefix}learn:imp:${requestId}`;
   }
-  /** HASH item_id -> request_id of the user's latest impression of the item (TTL: retention). */
+  /** HASH item_id -> request_id of the user's latest impression of the item (TTL: impression window). */
   latest(userId: string): string {
     return `${this.prefix}learn:latest:${userId}`;
   }
-  /** SET of the request ids of the user's impressions (TTL: retention). */
+  /** SET of the request ids of the user's impressions (TTL: impression window). */
   requests(userId: string): string {
     return `${this.prefix}learn:requests:${userId}`;
   }
@@ -82,13 +82,20 @@ interface StoredState {
 }
 
 export interface RedisLearningStoreOptions {
-  /** Impressions and attributions expire after this; default 7 days. */
+  /** Attributions expire after this; default 7 days. */
   retentionMs?: number;
+  /**
+   * Impressions (and the user's impression indexes) expire this long after they were recorded:
+   * they are only needed for attribution. Default 35 minutes (the default 30-minute attribution
+   * window plus a grace for outcomes queued while the store was unavailable).
+   */
+  impressionWindowMs?: number;
 }
 
 export class RedisLearningStore implements LearningStore {
   readonly keys: RedisLearningKeys;
   private readonly ttlSeconds: number;
+  private readonly impressionTtlSeconds: number;
 
   constructor(
     private readonly redis: Redis,
@@ -97,6 +104,7 @@ export class RedisLearningStore implements LearningStore {
   ) {
     this.keys = new RedisLearningKeys(prefix);
     this.ttlSeconds = Math.max(1, Math.ceil((options.retentionMs ?? DEFAULT_IMPRESSION_RETENTION_MS) / 1000));
+    this.impressionTtlSeconds = Math.max(1, Math.ceil((options.impressionWindowMs ?? DEFAULT_IMPRESSION_LIMITS.windowMs) / 1000));
   }
 
   async recordImpressions(impressions: readonly Impression[], options: BanditRecordOptions) {
@@ -118,7 +126,7 @@ export class RedisLearningStore implements LearningStore {
           [k.impressions(request_id), k.latest(user_id), k.requests(user_id), k.assignments(user_id), k.counters(experiment_id), k.bandit],
           [
             options.halfLifeObservations === null ? '' : String(options.halfLifeObservations),
-            this.ttlSeconds,
+            this.impressionTtlSeconds,
             experiment_id,
             variant,
             request_id,
@@ -197,6 +205,18 @@ export class RedisLearningStore implements LearningStore {
   async impressionsOf(requestId: string): Promise<Impression[]> {
     const all = await this.redis.hvals(this.keys.impressions(requestId));
     return all.map((raw) => JSON.parse((JSON.parse(raw) as StoredState).i) as Impression).sort((a, b) => a.position - b.position);
+  }
+
+  async impressionsOfUser(userId: string): Promise<Impression[]> {
+    const requests = await this.redis.smembers(this.keys.requests(userId));
+    if (requests.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const request of requests) pipeline.hvals(this.keys.impressions(request));
+    const lists = (await execAll(pipeline)) as string[][];
+    return lists
+      .flatMap((raws) => (raws ?? []).map((raw) => JSON.parse((JSON.parse(raw) as StoredState).i) as Impression))
+      .filter((impression) => impression.user_id === userId)
+      .sort((a, b) => a.served_at - b.served_at || (a.request_id < b.request_id ? -1 : a.request_id > b.request_id ? 1 : a.position - b.position));
   }
 
   async attributionsOf(userId: string): Promise<Attribution[]> {

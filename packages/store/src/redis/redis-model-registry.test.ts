@@ -1,22 +1,12 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { record } from '../contract/model-registry-contract.js';
 import { RedisModelRegistry } from './redis-model-registry.js';
-import { RedisHarnesses, uniquePrefix } from './test-harness.js';
-import { type RedisTestServer, startRedisServer } from './testing/redis-server.js';
+import { uniquePrefix } from './test-harness.js';
+import { redisTestSuite } from './redis-test-suite.js';
 
-let server: RedisTestServer;
-let admin: Redis;
-const harnesses = new RedisHarnesses(() => server.url);
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-afterEach(() => harnesses.cleanup());
-afterAll(async () => {
-  await admin?.quit();
-  await server?.stop();
-});
+const suite = redisTestSuite();
+const { harnesses } = suite;
 
 async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
   const started = Date.now();
@@ -51,7 +41,7 @@ describe('RedisModelRegistry', () => {
     replica.onActivated((version) => void seen.push(version));
     await replica.subscribed();
     await worker.save(record('v1', '2026-01-01T00:00:00Z'), {});
-    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub'); // the subscriber reconnects after a short delay
+    await suite.admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub'); // the subscriber reconnects after a short delay
     await worker.activate('v1'); // published while nobody listens
     await eventually(() => seen.includes('v1'), 5000);
     expect(seen).toEqual(['v1']);
@@ -62,13 +52,13 @@ describe('RedisModelRegistry', () => {
     const factors = new Float32Array([1.5, -2, 0.25]);
     await registry.save(record('v1', '2026-01-01T00:00:00Z'), { factors: new Uint8Array(factors.buffer), 'item/ids': new Uint8Array([7]) });
     const key = registry.keys.modelArtifacts('v1');
-    expect(await admin.type(key)).toBe('hash');
-    expect(await admin.ttl(key)).toBe(-1);
-    expect(await admin.hgetBuffer(key, 'factors')).toEqual(Buffer.from(factors.buffer));
-    const stored = JSON.parse((await admin.hget(registry.keys.models, 'v1'))!) as { artifacts: { name: string; bytes: number }[] };
+    expect(await suite.admin.type(key)).toBe('hash');
+    expect(await suite.admin.ttl(key)).toBe(-1);
+    expect(await suite.admin.hgetBuffer(key, 'factors')).toEqual(Buffer.from(factors.buffer));
+    const stored = JSON.parse((await suite.admin.hget(registry.keys.models, 'v1'))!) as { artifacts: { name: string; bytes: number }[] };
     expect(stored.artifacts.map((a) => [a.name, a.bytes])).toEqual([['factors', 12], ['item/ids', 1]]);
 
-    await admin.hset(key, 'factors', Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]));
+    await suite.admin.hset(key, 'factors', Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]));
     await expect(registry.load('v1')).rejects.toMatchObject({ code: 'MODEL_CORRUPT' });
   });
 
@@ -77,11 +67,11 @@ describe('RedisModelRegistry', () => {
     const artifacts = { a: new Uint8Array([1]), '': new Uint8Array([2]) }; // the second name is invalid
     await expect(registry.save(record('v1', '2026-01-01T00:00:00Z'), artifacts)).rejects.toMatchObject({ code: 'MODEL_INVALID' });
     expect(await registry.get('v1')).toBeUndefined();
-    expect(await admin.keys(`${registry.keys.prefix}*`)).toEqual([]);
+    expect(await suite.admin.keys(`${registry.keys.prefix}*`)).toEqual([]);
   });
 
   it('leaves a client passed in open when it closes', async () => {
-    const client = new Redis(server.url);
+    const client = new Redis(suite.server.url);
     const registry = new RedisModelRegistry({ redis: client, keyPrefix: uniquePrefix() });
     registry.onActivated(() => undefined);
     await registry.subscribed();

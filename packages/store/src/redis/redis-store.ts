@@ -5,7 +5,7 @@ import { assertNoEviction, RedisClientHandle, type RedisClientOptions } from './
 import { RedisCatalogStore } from './redis-catalog-store.js';
 import { RedisEventLog } from './redis-event-log.js';
 import { RedisFeatureStore } from './redis-feature-store.js';
-import { RedisLearningStore } from './redis-learning-store.js';
+import { RedisLearningStore, type RedisLearningStoreOptions } from './redis-learning-store.js';
 import { ingestEvents } from './redis-ingest.js';
 import { DEFAULT_KEY_PREFIX, RedisKeys } from './redis-keys.js';
 import { RedisUserEraser } from './redis-user-eraser.js';
@@ -26,6 +26,8 @@ export interface RedisStoreOptions extends RedisClientOptions {
   trendingHalfLifeMs?: number;
   /** Refuse to open when Redis may evict keys (maxmemory-policy other than noeviction); default true. */
   requireNoEviction?: boolean;
+  /** How long impressions and attributions are kept (see RedisLearningStoreOptions). */
+  learning?: RedisLearningStoreOptions;
 }
 
 export class RedisStore implements Store {
@@ -53,7 +55,7 @@ export class RedisStore implements Store {
     this.users = new RedisUserStore(redis, this.keys);
     this.features = new RedisFeatureStore(redis, this.keys, { trendingHalfLifeMs: halfLife });
     this.eraser = new RedisUserEraser(redis, this.keys, this.events, halfLife);
-    this.learning = new RedisLearningStore(redis, this.keys.prefix);
+    this.learning = new RedisLearningStore(redis, this.keys.prefix, options.learning);
   }
 
   get redis(): Redis {
