@@ -134,6 +134,12 @@ describe('experiments', () => {
     expect(unknown.body.error.message).toContain('/variants/0/collaborative');
     const duplicate = await call(baseUrl, 'POST', '/v1/experiments', { ...arith, variants: [arith.variants[0], { ...arith.variants[1], name: 'A' }] });
     expect(duplicate.body.error.details.errors).toEqual([{ field: '/variants/1/name', message: 'duplicate variant name A' }]);
+    const context = await call(baseUrl, 'POST', '/v1/experiments', {
+      ...arith,
+      variants: [{ ...arith.variants[0], weights: { collaborative: 0.75, popularity: 0.1, trending: 0.05, context: { weather: 1 } } }, arith.variants[1]],
+    });
+    expect(context.status).toBe(400);
+    expect(context.body.error.message).toMatch(/^body\/variants\/0\/weights\/context\/weather unknown context signal; expected .*mood/);
     expect((await call(baseUrl, 'POST', '/v1/experiments', { ...arith, id: 'exp-default' })).body.error.code).toBe('EXPERIMENT_EXISTS');
     expect((await call(baseUrl, 'GET', '/v1/experiments/missing')).body.error.code).toBe('EXPERIMENT_NOT_FOUND');
   });

@@ -1,3 +1,4 @@
+import { CONTEXT_SIGNAL_FACTORIES } from './context/registry.js';
 import type { ExperimentRecord, ExperimentStatus, VariantCounters } from '@recsys/core';
 import {
   ARM_SOURCES,
@@ -46,7 +47,7 @@ export interface VariantView {
   name: string;
   allocation: number;
   collaborative: 'ncf' | 'mf';
-  weights: { collaborative: number; popularity: number; trending: number; story?: number };
+  weights: { collaborative: number; popularity: number; trending: number; story?: number; context?: Record<string, number> };
   diversity: number;
   policy: 'hybrid' | 'bandit';
 }
@@ -89,7 +90,7 @@ export class ExperimentAdmin {
   ) {}
 
   async create(input: unknown): Promise<ExperimentView> {
-    const result = validateExperimentDefinition(input, { defaultWeights: HYBRID_WEIGHTS });
+    const result = validateExperimentDefinition(input, { defaultWeights: HYBRID_WEIGHTS, contextSignals: Object.keys(CONTEXT_SIGNAL_FACTORIES) });
     if (!result.ok) throw new ExperimentValidationError(result.errors);
     const definition = result.experiment;
     if (definition.id === this.loop.defaultExperiment.id) {
@@ -310,7 +311,7 @@ function definitionView(experiment: Experiment): { id: string; salt: string; var
       name: v.name,
       allocation: v.allocation,
       collaborative: v.collaborative,
-      weights: { ...v.weights },
+      weights: { ...v.weights, ...(v.weights.context && { context: { ...v.weights.context } }) },
       diversity: v.diversity,
       policy: v.policy ?? 'hybrid',
     })),

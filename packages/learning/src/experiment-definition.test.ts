@@ -58,6 +58,22 @@ describe('validateExperimentDefinition', () => {
     expect(errorsOf(input)[2]!.message).toMatch(/unknown algorithm "als"; expected one of ncf, mf/);
   });
 
+  it('lets a variant weigh context signals by name, refusing unknown names and negative weights', () => {
+    const options = { contextSignals: ['mood', 'temporal'] };
+    const withContext = (context: unknown) => ({
+      id: 'ctx',
+      variants: [{ ...DEFAULT.variants[0], allocation: 100, weights: { ...WEIGHTS, context } }],
+    });
+    const ok = validateExperimentDefinition(withContext({ mood: 0, temporal: 0.3 }), options);
+    expect(ok.ok && ok.experiment.variants[0]!.weights.context).toEqual({ mood: 0, temporal: 0.3 });
+    const bad = validateExperimentDefinition(withContext({ weather: 1, mood: -1 }), options);
+    expect(bad.ok ? [] : bad.errors).toEqual([
+      { field: 'variants[0].weights.context.weather', message: 'unknown context signal; expected mood, temporal' },
+      { field: 'variants[0].weights.context.mood', message: 'must be a non-negative number' },
+    ]);
+    expect(errorsOf(withContext(3))[0]!.field).toBe('variants[0].weights.context');
+  });
+
   it('rejects bad values and duplicate names', () => {
     const input = {
       id: 'bad id!',

@@ -18,6 +18,8 @@ export interface VariantWeights {
   popularity: number;
   trending: number;
   story?: number;
+  /** Context signals' weights by name (time of day, session, mood, ...); absent ones keep their defaults. */
+  context?: Record<string, number>;
 }
 
 export interface ExperimentVariant {
@@ -54,11 +56,13 @@ export interface ValidationOptions {
   defaultWeights?: VariantWeights;
   /** Diversity for variants that give none; default 0.15. */
   defaultDiversity?: number;
+  /** The context signals a variant may weigh (`weights.context`); without it any name is accepted. */
+  contextSignals?: readonly string[];
 }
 
 const EXPERIMENT_FIELDS = new Set(['id', 'salt', 'description', 'variants']);
 const VARIANT_FIELDS = new Set(['name', 'allocation', 'collaborative', 'weights', 'diversity', 'policy']);
-const WEIGHT_FIELDS = new Set(['collaborative', 'popularity', 'trending', 'story']);
+const WEIGHT_FIELDS = new Set(['collaborative', 'popularity', 'trending', 'story', 'context']);
 const REQUIRED_WEIGHTS = ['collaborative', 'popularity', 'trending'] as const;
 /** Allocations are percentages given with a few decimals; sums within this are 100. */
 const ALLOCATION_TOLERANCE = 1e-6;
@@ -147,6 +151,10 @@ function validateVariant(
     }
     for (const key of WEIGHT_FIELDS) {
       const value = rawWeights[key];
+      if (key === 'context') {
+        if (value !== undefined) checkContextWeights(value, options.contextSignals, bad);
+        continue;
+      }
       if (value === undefined) {
         if ((REQUIRED_WEIGHTS as readonly string[]).includes(key)) bad(`weights.${key}`, 'is required');
       } else if (!isFiniteNumber(value) || value < 0) bad(`weights.${key}`, 'must be a non-negative number');
@@ -162,6 +170,14 @@ function validateVariant(
     diversity: diversity as number,
     policy: policy as VariantPolicy,
   };
+}
+
+function checkContextWeights(value: unknown, known: readonly string[] | undefined, bad: (field: string, message: string) => void): void {
+  if (!isRecord(value)) return bad('weights.context', 'must be an object of context signal weights');
+  for (const [name, weight] of Object.entries(value)) {
+    if (known && !known.includes(name)) bad(`weights.context.${name}`, `unknown context signal; expected ${known.join(', ')}`);
+    else if (!isFiniteNumber(weight) || weight < 0) bad(`weights.context.${name}`, 'must be a non-negative number');
+  }
 }
 
 /**

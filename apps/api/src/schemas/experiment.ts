@@ -12,6 +12,11 @@ const Weights = Type.Object(
     popularity: Type.Number({ minimum: 0 }),
     trending: Type.Number({ minimum: 0 }),
     story: Type.Optional(Type.Number({ minimum: 0 })),
+    context: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[a-z_]{1,64}$' }), Type.Number({ minimum: 0 }), {
+        description: 'Context signals by name (temporal, watched_next, mood, social, regional, device, search, segment, ...); absent ones keep their defaults, 0 turns one off',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'Hybrid signal weights; default the served hybrid weights' },
 );
