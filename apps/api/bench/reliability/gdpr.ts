@@ -140,6 +140,8 @@ interface Outcome {
   mode: string;
   before: number;
   erased: string;
+  /** What GET /v1/users/{id}/export returned before the erasure; ok when its learning part matches what the erasure removed. */
+  exported: { text: string; ok: boolean };
   /** Findings outside model versions right after the DELETE, and after the next retrain. */
   stores: string[];
   storesAfterRetrain: string[];
@@ -189,6 +191,9 @@ async function runMode(mode: 'embedded' | 'distributed'): Promise<Outcome> {
     const scan = () => (redis ? scanRedis(redis.redis, s) : Promise.resolve(scanDataDir(dataDir, s)));
     const before = await scan();
 
+    // The export holds what the learning store keeps about the user; the erasure removes the same.
+    const exported = await http(base, 'GET', `/v1/users/${s.userId}/export`);
+    const learning = exported.body?.learning ?? { impressions: [], attributions: [], assignments: {} };
     const erased = await http(base, 'DELETE', `/v1/users/${s.userId}`);
     if (erased.status !== 200) throw new Error(`DELETE answered ${erased.status}: ${JSON.stringify(erased.body)}`);
     await sleep(200);
@@ -217,7 +222,15 @@ async function runMode(mode: 'embedded' | 'distributed'): Promise<Outcome> {
     return {
       mode,
       before: before.length,
-      erased: `${erased.body.events} events, preferences ${erased.body.preferences ? 'yes' : 'no'}, ${erased.body.features} features`,
+      erased: `${erased.body.events} events, preferences ${erased.body.preferences ? 'yes' : 'no'}, ${erased.body.features} features, learning ${JSON.stringify(erased.body.learning ?? null)}`,
+      exported: {
+        text: `${exported.body?.events?.length ?? 0} events; learning: ${learning.impressions.length} impressions, ${learning.attributions.length} attributions, ${Object.keys(learning.assignments).length} assignments`,
+        ok:
+          exported.status === 200 &&
+          learning.impressions.length > 0 &&
+          learning.impressions.length === (erased.body.learning?.impressions ?? -1) &&
+          learning.attributions.length === (erased.body.learning?.attributions ?? -1),
+      },
       stores: afterErasure.other,
       storesAfterRetrain: final.other,
       logs,
@@ -247,6 +260,7 @@ for (const mode of MODES) {
     return pass ? 'ok' : '**FAIL**';
   };
   rows.push([mode, `${where} carrying the user before erasure (search works)`, o.before, ok(o.before > 0)]);
+  rows.push([mode, 'export before erasure (its learning part = what the erasure removed from the learning store)', o.exported.text, ok(o.exported.ok)]);
   rows.push([mode, 'erased (DELETE answer)', o.erased, '']);
   rows.push([mode, `${where} carrying the user right after erasure (model versions aside)`, o.stores.length === 0 ? 0 : o.stores.join('; '), ok(o.stores.length === 0)]);
   rows.push([mode, `${where} carrying the user after the next retrain (model versions aside)`, o.storesAfterRetrain.length === 0 ? 0 : o.storesAfterRetrain.join('; '), ok(o.storesAfterRetrain.length === 0)]);

@@ -8,7 +8,7 @@ import type {
   Outcome,
   VariantCounters,
 } from '@recsys/core';
-import { type ImpressionState, ServedList } from './served-list.js';
+import { type ImpressionState, Interner, type ListCodes, ServedList } from './served-list.js';
 
 // The learning state in memory, with the arithmetic both adapters share (the Redis Lua scripts in
 // ../redis/lua/learning-*.lua do the same): impressions and their outcome, per-variant counters,
@@ -75,8 +75,10 @@ export class LearningState {
    * the wall clock, so replaying the op log evicts exactly what the live process evicted.
    */
   readonly lists = new Map<string, ServedList>();
-  /** user_id -> item_id -> list holding the user's latest impression of the item. */
-  readonly latest = new Map<string, Map<string, ServedList>>();
+  /** user_id -> the user's lists, oldest first (window attribution searches them newest first). */
+  readonly byUser = new Map<string, ServedList[]>();
+  /** Item ids, sources and arms as small codes, shared by the lists. */
+  readonly codes: ListCodes = { items: new Interner(), labels: new Interner() };
   readonly attributions = new Map<string, Attribution[]>();
   /** user_id -> experiment_id -> variant. */
   readonly assignments = new Map<string, Map<string, string>>();
@@ -98,13 +100,18 @@ export class LearningState {
     let duplicates = 0;
     this.bandit.halfLife = halfLife;
     const factor = decayFactor(halfLife);
+    const touched: ServedList[] = [];
     for (const impression of impressions) {
       let list = this.lists.get(impression.request_id);
       if (list && list.indexOf(impression.item_id) >= 0) {
         duplicates++;
         continue;
       }
-      if (!list) this.lists.set(impression.request_id, (list = new ServedList({ ...impression })));
+      if (!list) {
+        list = new ServedList(impression, this.codes);
+        this.lists.set(list.requestId, list); // the list's flat copy of the id, not the caller's
+        touched.push(list);
+      }
       const assigned = setIn(this.assignments, impression.user_id, () => new Map<string, string>());
       const counters = this.countersOf(impression.experiment_id, impression.variant);
       if (!assigned.has(impression.experiment_id)) {
@@ -122,10 +129,12 @@ export class LearningState {
       }
       list.add(impression, obs);
       this.held++;
-      setIn(this.latest, impression.user_id, () => new Map<string, ServedList>()).set(impression.item_id, list);
+      const mine = setIn(this.byUser, impression.user_id, () => [] as ServedList[]);
+      if (mine.at(-1) !== list && !mine.includes(list)) mine.push(list);
       if (impression.served_at > this.clock) this.clock = impression.served_at;
       recorded++;
     }
+    for (const list of touched) list.trim();
     this.evict();
     return { recorded, duplicates };
   }
@@ -135,11 +144,9 @@ export class LearningState {
   }
 
   private attributeOne(outcome: Outcome): AttributionStatus {
-    const list =
-      outcome.request_id === undefined ? this.latest.get(outcome.user_id)?.get(outcome.item_id) : this.lists.get(outcome.request_id);
-    const i = list ? list.indexOf(outcome.item_id) : -1;
-    if (!list || i < 0 || list.userAt(i) !== outcome.user_id) return 'unknown';
-    if (outcome.request_id === undefined && list.servedAt(i) < (outcome.window_start ?? -Infinity)) return 'unknown';
+    const [list, i] = this.find(outcome);
+    if (!list || i < 0) return 'unknown';
+    if (outcome.request_id === undefined && list.servedAtOf(i) < (outcome.window_start ?? -Infinity)) return 'unknown';
     const existing = list.outcomeAt(i);
     if (existing?.events.includes(outcome.event_id)) return 'duplicate';
     const state = existing ?? list.outcomeFor(i);
@@ -194,6 +201,20 @@ export class LearningState {
     return 'attributed';
   }
 
+  /** The named list's impression of the item, or the user's latest impression of it. */
+  private find(outcome: Outcome): [ServedList | undefined, number] {
+    if (outcome.request_id !== undefined) {
+      const list = this.lists.get(outcome.request_id);
+      return [list, list ? list.indexFor(outcome.item_id, outcome.user_id) : -1];
+    }
+    const lists = this.byUser.get(outcome.user_id) ?? [];
+    for (let k = lists.length - 1; k >= 0; k--) {
+      const i = lists[k]!.indexFor(outcome.item_id, outcome.user_id);
+      if (i >= 0) return [lists[k], i];
+    }
+    return [undefined, -1];
+  }
+
   /** The slot's failure, decayed as much as the rest of the evidence since, becomes a success (or back). */
   private moveBanditWeight(arm: string | undefined, obs: number | undefined, success: boolean): void {
     if (arm === undefined || obs === undefined || obs <= this.bandit.resetAt) return;
@@ -229,41 +250,42 @@ export class LearningState {
   impressionsOf(requestId: string): Impression[] {
     const list = this.lists.get(requestId);
     if (!list) return [];
-    return list.items.map((_, i) => list.impressionAt(i)).sort((a, b) => a.position - b.position);
+    return Array.from({ length: list.size }, (_, i) => list.impressionAt(i)).sort((a, b) => a.position - b.position);
   }
 
   /** The user's impressions still held, oldest list first. */
   impressionsOfUser(userId: string): Impression[] {
     const found: Impression[] = [];
-    for (const list of this.lists.values()) {
-      if (list.head.user_id !== userId && !list.mixedUsers) continue;
-      const mine = list.items.flatMap((_, i) => (list.userAt(i) === userId ? [list.impressionAt(i)] : []));
-      found.push(...mine.sort((a, b) => a.position - b.position));
+    for (const list of this.byUser.get(userId) ?? []) {
+      const mine: Impression[] = [];
+      for (let i = 0; i < list.size; i++) if (list.userAt(i) === userId) mine.push(list.impressionAt(i));
+      found.push(...mine.sort((x, y) => x.position - y.position));
     }
     return found;
   }
 
   /** Whether anything about the user is held. */
   knows(userId: string): boolean {
-    if (this.latest.has(userId) || this.attributions.has(userId) || this.assignments.has(userId)) return true;
-    for (const list of this.lists.values()) if (list.head.user_id === userId || list.mixedUsers) return this.impressionsOfUser(userId).length > 0;
-    return false;
+    return this.byUser.has(userId) || this.attributions.has(userId) || this.assignments.has(userId);
   }
 
   eraseUser(userId: string): LearningErasure {
     let impressions = 0;
-    for (const [requestId, list] of this.lists) {
-      if (list.head.user_id !== userId && !list.mixedUsers) continue;
+    for (const list of this.byUser.get(userId) ?? []) {
       const kept = list.without((i) => list.userAt(i) === userId);
-      const removed = list.size - (kept?.size ?? 0);
-      if (removed === 0) continue;
-      impressions += removed;
-      this.held -= removed;
-      if (kept) this.lists.set(requestId, kept);
-      else this.lists.delete(requestId);
-      this.unindex(list, kept);
+      impressions += list.size - (kept?.size ?? 0);
+      this.held -= list.size - (kept?.size ?? 0);
+      if (kept) this.lists.set(list.requestId, kept);
+      else this.lists.delete(list.requestId);
+      // Other users of a shared list point at what is left of it.
+      for (const user of list.users()) {
+        if (user === userId) continue;
+        const theirs = this.byUser.get(user);
+        const at = theirs?.indexOf(list) ?? -1;
+        if (kept && at >= 0) theirs![at] = kept;
+      }
     }
-    this.latest.delete(userId);
+    this.byUser.delete(userId);
     const attributions = this.attributions.get(userId)?.length ?? 0;
     this.attributions.delete(userId);
     const assignments = this.assignments.get(userId)?.size ?? 0;
@@ -284,31 +306,27 @@ export class LearningState {
   evict(): void {
     const horizon = this.clock - this.limits.windowMs;
     for (const [requestId, list] of this.lists) {
-      if (this.held <= this.limits.maxImpressions && list.head.served_at >= horizon) break;
+      if (this.held <= this.limits.maxImpressions && list.servedAt >= horizon) break;
       this.lists.delete(requestId);
       this.held -= list.size;
       this.evicted += list.size;
-      this.unindex(list);
+      for (const user of list.users()) {
+        const theirs = this.byUser.get(user);
+        if (!theirs) continue;
+        const at = theirs.indexOf(list); // the oldest: at the front
+        if (at >= 0) theirs.splice(at, 1);
+        if (theirs.length === 0) this.byUser.delete(user);
+      }
     }
   }
 
-  /** Adds a list restored from a snapshot (its outcomes included), as the latest impressions of its items when newest. */
+  /** Adds a list restored from a snapshot (outcomes included), after the lists restored before it. */
   restoreList(list: ServedList): void {
-    const existing = this.lists.get(list.requestId);
-    if (existing) {
-      this.held -= existing.size;
-      this.unindex(existing);
-    }
+    if (list.size === 0 || this.lists.has(list.requestId)) return;
     this.lists.set(list.requestId, list);
     this.held += list.size;
-    for (let i = 0; i < list.size; i++) {
-      const user = list.userAt(i);
-      const byItem = setIn(this.latest, user, () => new Map<string, ServedList>());
-      const current = byItem.get(list.items[i]!);
-      const currentAt = current ? current.servedAt(current.indexOf(list.items[i]!)) : -Infinity;
-      if (list.servedAt(i) >= currentAt) byItem.set(list.items[i]!, list);
-      if (list.servedAt(i) > this.clock) this.clock = list.servedAt(i);
-    }
+    for (const user of list.users()) setIn(this.byUser, user, () => [] as ServedList[]).push(list);
+    for (let i = 0; i < list.size; i++) if (list.servedAtOf(i) > this.clock) this.clock = list.servedAtOf(i);
   }
 
   /** Adds one impression of a snapshot written before lists were held column-wise. */
@@ -316,34 +334,18 @@ export class LearningState {
     const { impression } = state;
     let list = this.lists.get(impression.request_id);
     if (list && list.indexOf(impression.item_id) >= 0) return;
-    if (!list) this.lists.set(impression.request_id, (list = new ServedList({ ...impression })));
+    if (!list) {
+      list = new ServedList(impression, this.codes);
+      this.lists.set(list.requestId, list);
+    }
     const i = list.add(impression, state.obs);
     this.held++;
     if (state.events.length > 0 || state.strongest !== 0 || state.played || state.completed || state.watch >= 0) {
       list.setOutcome(i, { strongest: state.strongest, played: state.played, completed: state.completed, watch: state.watch, events: state.events });
     }
-    const byItem = setIn(this.latest, impression.user_id, () => new Map<string, ServedList>());
-    const current = byItem.get(impression.item_id);
-    const currentAt = current ? current.servedAt(current.indexOf(impression.item_id)) : -Infinity;
-    if (impression.served_at >= currentAt) byItem.set(impression.item_id, list);
+    const mine = setIn(this.byUser, impression.user_id, () => [] as ServedList[]);
+    if (mine.at(-1) !== list && !mine.includes(list)) mine.push(list);
     if (impression.served_at > this.clock) this.clock = impression.served_at;
-  }
-
-  /** Removes the latest-impression entries that point at `list`, or points them at `replacement` when it holds the item. */
-  private unindex(list: ServedList, replacement?: ServedList): void {
-    for (let i = 0; i < list.size; i++) {
-      const user = list.userAt(i);
-      const item = list.items[i]!;
-      const byItem = this.latest.get(user);
-      if (byItem?.get(item) !== list) continue;
-      const j = replacement ? replacement.indexOf(item) : -1;
-      if (replacement && j >= 0 && replacement.userAt(j) === user) {
-        byItem.set(item, replacement);
-        continue;
-      }
-      byItem.delete(item);
-      if (byItem.size === 0) this.latest.delete(user);
-    }
   }
 
   countersOf(experimentId: string, variant: string): VariantCounters {

@@ -265,7 +265,7 @@ export class EmbeddedLearningStore implements LearningStore {
         s.experiments.set(record.record.id, record.record);
         break;
       case 'list':
-        s.restoreList(ServedList.fromRecord(record.list));
+        s.restoreList(ServedList.fromRecord(record.list, s.codes));
         break;
       case 'impression':
         s.restoreImpression(record.state);
