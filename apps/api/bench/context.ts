@@ -98,6 +98,7 @@ async function offline(argv: string[]): Promise<void> {
   const configs: [string, string[], Record<string, number>?][] = [
     ['none (hybrid as served before)', []],
     ['served defaults (DEFAULT_CONTEXT_WEIGHTS)', Object.keys(served), served],
+    ...(served.temporal ? [[`temporal alone at the served weight`, ['temporal'], { temporal: served.temporal }] as [string, string[], Record<string, number>]] : []),
     ['temporal (time buckets, and trending now if tuned on)', on(['temporal', 'trending_now'])],
     ['sequential (watched next + mood)', on(['watched_next', 'mood'])],
     ['temporal + sequential', on(tunable)],
@@ -110,7 +111,7 @@ async function offline(argv: string[]): Promise<void> {
     rows.push([label, names.map((n) => `${n} ${weights[n]}`), test.evaluate(names, weights)]);
   }
   const base = rows[0]![2];
-  console.log('| signals | weights | HR@10 | nDCG@10 | HR@10 lift | nDCG@10 lift | CPU ms per request, p50 / p95 |');
+  console.log('| signals | weights | HR@10 | nDCG@10 | HR@10 lift | nDCG@10 lift | ms per request, p50 / p95 |');
   console.log('|---|---|---:|---:|---:|---:|---:|');
   for (const [label, weights, r] of rows) {
     console.log(`| ${label} | ${weights.join(', ') || '-'} | ${f(r.hr_at_10)} | ${f(r.ndcg_at_10)} | ${lift(r.hr_at_10, base.hr_at_10)} | ${lift(r.ndcg_at_10, base.ndcg_at_10)} | ${r.p50_ms.toFixed(2)} / ${r.p95_ms.toFixed(2)} |`);
@@ -122,7 +123,11 @@ async function offline(argv: string[]): Promise<void> {
 async function cost(nItems: number): Promise<void> {
   const measured = await measureContextCost({ items: nItems });
   console.log(`\n### Cost per request at ${nItems.toLocaleString('en-US')} items (1,000 candidates, 100 recent events)\n`);
-  console.log(`Aggregates fitted on ${measured.events.toLocaleString('en-US')} synthetic events in ${measured.fitSeconds.toFixed(1)} s.\n`);
+  console.log(
+    `Aggregates fitted on ${measured.events.toLocaleString('en-US')} synthetic events in ${measured.fitSeconds.toFixed(1)} s CPU. ` +
+      `Per request (monotonic clock): each signal's build, score of 1,000 rows, candidates and 10 reasons. ` +
+      `CPU per request over the whole run (mean, every signal on): ${measured.cpuMeanMs.toFixed(3)} ms.\n`,
+  );
   console.log('| signal | p50 ms | p95 ms |');
   console.log('|---|---:|---:|');
   for (const row of measured.rows) console.log(`| ${row.name} | ${row.p50.toFixed(3)} | ${row.p95.toFixed(3)} |`);

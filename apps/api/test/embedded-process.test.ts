@@ -74,9 +74,13 @@ describe('embedded service process', () => {
     }
     // Crime titles are far more popular; only the learned taste puts anime first.
     expect(items.every((item) => item.item_id.startsWith('anime-'))).toBe(true);
-    // Already watched titles are never recommended back.
-    expect(items.map((i) => i.item_id)).not.toContain('anime-3');
-    expect(items[0]!.algorithm_source).toBe('mf_fallback');
+    // Already watched titles are never recommended back: each was watched once to 95 %, so none is
+    // an in-progress series that continue-watching could bring back.
+    for (const watched of ['anime-3', 'anime-8', 'anime-15']) expect(items.map((i) => i.item_id)).not.toContain(watched);
+    // The top title comes from the learned taste: the collaborative model the variant serves (NCF
+    // when it passed the quality gate, else ALS), the story match with what the user watched or,
+    // with only three events, their taste segment; never popularity or exploration.
+    expect(['ncf_primary', 'mf_fallback', 'story_similarity', 'cold_start']).toContain(items[0]!.algorithm_source);
     expect(items[0]!.explanation_reasons.join(' ')).toMatch(/because_you_watched: Anime (3|8|15) /);
   });
 

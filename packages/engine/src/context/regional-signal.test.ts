@@ -87,6 +87,26 @@ describe('regional signal', () => {
     expect(Array.from(top)).toEqual([9]);
   });
 
+  it('keeps a served view current event by event, and equal to a fresh build once rebuilt', () => {
+    const live = planted();
+    const signal = regionalSignal(catalog, live, 'BR')!;
+    expect(Array.from(signal.candidates(5))).toEqual([20, 21]);
+    const fresh = (a: RegionPopularity) => RegionPopularity.fromArtifact(a.toArtifact()).scores('BR', catalog);
+    // One more like of m21 (a small change: only its own score is updated) moves it up at once.
+    const before = signal.score(Int32Array.of(21))[0]!;
+    live.record([watch('br-late', 'm21', 'BR', 0)], NOW);
+    expect(signal.score(Int32Array.of(21))[0]).toBeGreaterThan(before);
+    for (const [row, score] of fresh(live)) expect(signal.score(Int32Array.of(row))[0]).toBeCloseTo(score, 1);
+    // m7 reaches the evidence threshold with three likes: it scores and is a candidate at once.
+    live.record([0, 1, 2].map((u) => watch(`br-late${u}`, 'm7', 'BR', 0)), NOW);
+    expect(signal.score(Int32Array.of(7))[0]).toBeGreaterThan(0);
+    expect(Array.from(signal.candidates(5))).toContain(7);
+    // Enough new weight for the region's total to drift: the view is rebuilt and exact again.
+    live.record(Array.from({ length: 30 }, (_, u) => watch(`br-new${u}`, 'm8', 'BR', 0)), NOW);
+    for (const [row, score] of fresh(live)) expect(signal.score(Int32Array.of(row))[0]).toBeCloseTo(score, 6);
+    expect(Array.from(signal.candidates(1))).toEqual([8]);
+  });
+
   it('recent likes outweigh old ones', () => {
     const aggregate = new RegionPopularity(undefined, NOW);
     const events: InteractionEvent[] = [];
