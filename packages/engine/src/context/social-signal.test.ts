@@ -95,7 +95,10 @@ describe('social signal', () => {
     expect(single!).toBeCloseTo(1 / 3, 5);
     expect(signal.reason(5)).toBe(SOCIAL_REASON);
     expect(signal.reason(6)).toBeUndefined();
-    // A lone friend's like is worth half of what two friends agreeing on a title would be.
-    expect(socialSignal(catalog, friendActivity([[liked('m5', 3)]]))!.score(Int32Array.of(5))[0]).toBe(0.5);
+    // A lone friend's like is worth half of what two friends agreeing on a title would be, and is
+    // never explained: "popular with your friends" would say what that one friend watched.
+    const lone = socialSignal(catalog, friendActivity([[liked('m5', 3)]]))!;
+    expect(lone.score(Int32Array.of(5))[0]).toBe(0.5);
+    expect(lone.reason(5)).toBeUndefined();
   });
 });

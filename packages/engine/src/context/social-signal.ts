@@ -90,6 +90,8 @@ interface FriendRows {
   scores: Float32Array;
   mask: number;
   ranked: Int32Array;
+  /** What the scores are divided by: the friends' favourite's summed strength, at least 2. */
+  most: number;
 }
 
 const friendRowsMemo = new WeakMap<FriendActivity, { catalog: CatalogView; table: FriendRows }>();
@@ -111,6 +113,7 @@ function friendRows(catalog: CatalogView, activity: FriendActivity): FriendRows 
     scores: new Float32Array(size),
     mask: size - 1,
     ranked: Int32Array.from([...pairs].sort((a, b) => b[1] - a[1] || a[0] - b[0]), ([row]) => row),
+    most,
   };
   for (const [row, score] of pairs) {
     let slot = hashRow(row) & table.mask;
@@ -165,9 +168,14 @@ export class SocialSignal implements ContextSignal {
     return this.table.ranked.slice(0, limit);
   }
 
-  /** Named only for titles about half the friends' favourite or more, never for one friend's passing like. */
+  /**
+   * Named only for titles about half the friends' favourite or more, and only when more than one
+   * friend's worth of likes is behind it (a friend counts at most 1): a reason must not reveal
+   * what one particular friend watched.
+   */
   reason(row: number): string | undefined {
-    return lookup(this.table, row) >= MIN_EXPLAINED ? SOCIAL_REASON : undefined;
+    const score = lookup(this.table, row);
+    return score >= MIN_EXPLAINED && score * this.table.most > 1 ? SOCIAL_REASON : undefined;
   }
 }
 
