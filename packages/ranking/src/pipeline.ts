@@ -3,6 +3,7 @@ import { applyCalibration, type Calibration } from './calibration.js';
 import type { CatalogView } from './catalog-view.js';
 import { evidenceFor, wilsonInterval } from './confidence.js';
 import { candidatePoolFor } from './candidate-pool.js';
+import { topIndices } from './top-indices.js';
 import { type ContextSignal, contextWeights } from './context-signal.js';
 import { diversityCategory, mmrSelect } from './diversity.js';
 import { fairnessPool, fairnessShortlist, fairRerank, type FairnessOptions } from './fairness.js';
@@ -288,7 +289,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   });
   const totals = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) totals[i] = totalOf(rows[i]!, i, storyScores ? storyScores[i]! : NaN);
-  const shortlist = bestByTotal(totals, rows, fairnessShortlist(options.fairness, wanted));
+  const shortlist = topIndices(totals, rows, fairnessShortlist(options.fairness, wanted));
   const shortRows = shortlist.map((i) => rows[i]!);
   const diversified = mmrSelect(
     catalog,
@@ -342,29 +343,6 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
     };
   });
   return { items, degraded: blend.length === 0, coldStart: !vector };
-}
-
-/**
- * Indices of the `k` best candidates, best first: higher total, then lower row. The same order as
- * sorting all of them, without sorting the ~1,000 that do not make the shortlist.
- */
-function bestByTotal(totals: Float64Array, rows: Int32Array, k: number): number[] {
-  const better = (a: number, b: number) => totals[a]! > totals[b]! || (totals[a] === totals[b] && rows[a]! < rows[b]!);
-  const best: number[] = [];
-  for (let i = 0; i < totals.length; i++) {
-    if (best.length === k && (k === 0 || !better(i, best[k - 1]!))) continue;
-    // Binary search for the first entry that i beats.
-    let lo = 0;
-    let hi = best.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (better(i, best[mid]!)) hi = mid;
-      else lo = mid + 1;
-    }
-    best.splice(lo, 0, i);
-    if (best.length > k) best.pop();
-  }
-  return best;
 }
 
 /** Replaces the last tenth of the slots (at least one) with random rows that pass the filters. */

@@ -4,7 +4,8 @@ import { CatalogView } from './catalog-view.js';
 import { rank } from './pipeline.js';
 import { popularitySignal } from './popularity-signal.js';
 import type { CollaborativeSignal, UserState } from './signals.js';
-import { composeSlate, type SlateArm, type SlatePolicy, topIndices } from './slate.js';
+import { composeSlate, type SlateArm, type SlatePolicy } from './slate.js';
+import { topIndices } from './top-indices.js';
 
 const always = (...arms: SlateArm[]): SlatePolicy => ({ armsForSlot: () => arms });
 const cycle = (...perSlot: SlateArm[][]): SlatePolicy => ({ armsForSlot: (slot) => perSlot[slot % perSlot.length]! });

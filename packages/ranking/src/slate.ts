@@ -1,4 +1,5 @@
 import type { AlgorithmSource } from '@recsys/core';
+import { topIndices } from './top-indices.js';
 
 // Slate composition by arms: instead of one blended order, each arm (a single signal) orders the
 // candidates by its own score and every slot goes to the arm the policy prefers for it (e.g. the
@@ -101,27 +102,6 @@ function nextOf(
   if (!entry) orders.set(arm, (entry = { order: topIndices(scores, input.rows, limit), next: 0 }));
   while (entry.next < entry.order.length && taken[entry.order[entry.next]!]) entry.next++;
   return entry.order[entry.next];
-}
-
-/** Indices of the k highest finite scores, best first; ties go to the lower row. */
-export function topIndices(scores: ArrayLike<number>, rows: ArrayLike<number>, k: number): number[] {
-  const better = (a: number, b: number) => scores[a]! > scores[b]! || (scores[a] === scores[b] && rows[a]! < rows[b]!);
-  const best: number[] = [];
-  for (let i = 0; i < scores.length; i++) {
-    const s = scores[i]!;
-    if (!Number.isFinite(s)) continue;
-    if (best.length === k && (k === 0 || !better(i, best[k - 1]!))) continue;
-    let lo = 0;
-    let hi = best.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (better(i, best[mid]!)) hi = mid;
-      else lo = mid + 1;
-    }
-    best.splice(lo, 0, i);
-    if (best.length > k) best.pop();
-  }
-  return best;
 }
 
 /** A uniformly random candidate not yet taken. */
