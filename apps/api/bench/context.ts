@@ -16,15 +16,9 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  DEFAULT_CONTEXT_WEIGHTS,
-  HYBRID_WEIGHTS,
-  measureContextCost,
-  OfflineContextBench,
-  type OfflineResult,
-  timeOrderedSplit,
-  validationSplit,
-} from '@recsys/engine';
+import { DEFAULT_CONTEXT_WEIGHTS, HYBRID_WEIGHTS } from '@recsys/engine';
+import { measureContextCost } from '../../../packages/engine/src/bench/context-cost.js';
+import { OfflineContextBench, type OfflineResult, timeOrderedSplit, validationSplit } from '../../../packages/engine/src/bench/context-offline.js';
 import { loadMovieLens100k } from '../../../packages/eval/src/datasets.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

@@ -1,6 +1,7 @@
 // Builders for context-signal tests: a small catalogue, events at chosen local times, and the
 // inputs a signal factory reads. Not part of the served code path.
 import type { ContentType, InteractionEvent, Item } from '@recsys/core';
+import { testItem as coreTestItem } from '@recsys/core/testing';
 import { CatalogView, popularitySignal, type PopularitySignal } from '@recsys/ranking';
 import { type ContextInputs, type ContextOptions, DEFAULT_CONTEXT_OPTIONS } from './context-inputs.js';
 import { ContextModels } from './context-models.js';
@@ -12,19 +13,7 @@ export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 
 export function testItem(id: string, genres: string[], contentType: ContentType = 'movie', extra: Partial<Item> = {}): Item {
-  return {
-    item_id: id,
-    title: id.toUpperCase(),
-    content_type: contentType,
-    genres,
-    languages: ['en'],
-    cast: [],
-    crew: [],
-    regions: [],
-    available: true,
-    updated_at: '2026-01-01T00:00:00Z',
-    ...extra,
-  };
+  return coreTestItem(id, { title: id.toUpperCase(), content_type: contentType, genres, ...extra });
 }
 
 /** Flat popularity, slightly decreasing by row, so a list without boosts is in catalogue order. */

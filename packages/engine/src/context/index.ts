@@ -16,5 +16,3 @@ export * from './temporal.js';
 export * from './transitions.js';
 export * from './trending-now.js';
 export * from './context-training.js';
-export * from './offline-eval.js';
-export * from './cost-bench.js';

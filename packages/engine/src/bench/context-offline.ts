@@ -10,15 +10,15 @@ import { CatalogView, MfModel, type RankingContext, rank, type SignalWeights, St
 import { buildPopularity, itemFeaturesFrom } from '../popularity.js';
 import { fitStoryModel } from '../story.js';
 import type { ServedUserState } from '../user-states.js';
-import { type ContextOptions, DEFAULT_CONTEXT_OPTIONS } from './context-inputs.js';
-import { ContextModels } from './context-models.js';
-import { ContextServing } from './context-serving.js';
-import { historyFromEvents } from './history.js';
-import type { Zone } from './local-time.js';
-import { MOOD_LEARNER } from './mood.js';
-import { CONTEXT_SIGNAL_FACTORIES } from './registry.js';
-import { TEMPORAL_LEARNER } from './temporal.js';
-import { TRANSITION_LEARNER } from './transitions.js';
+import { type ContextOptions, DEFAULT_CONTEXT_OPTIONS } from '../context/context-inputs.js';
+import { ContextModels } from '../context/context-models.js';
+import { ContextServing } from '../context/context-serving.js';
+import { historyFromEvents } from '../context/history.js';
+import type { Zone } from '../context/local-time.js';
+import { MOOD_LEARNER } from '../context/mood.js';
+import { CONTEXT_SIGNAL_FACTORIES } from '../context/registry.js';
+import { TEMPORAL_LEARNER } from '../context/temporal.js';
+import { TRANSITION_LEARNER } from '../context/transitions.js';
 
 /** One explicit rating; `at` in epoch milliseconds. */
 export interface TimedRating {

@@ -6,12 +6,12 @@ import { exactIndexFactory } from '@recsys/ann';
 import { loadTextAnalyzer, LsaModel, StoryVectorBuilder } from '@recsys/content';
 import type { InteractionEvent, Item } from '@recsys/core';
 import { CatalogView, popularitySignal, StorySignal } from '@recsys/ranking';
-import type { ContextSignalFactory } from './context-inputs.js';
-import { ContextModels } from './context-models.js';
-import { ContextServing } from './context-serving.js';
-import { historyFromEvents } from './history.js';
-import { CONTEXT_LEARNERS, CONTEXT_SIGNAL_FACTORIES } from './registry.js';
-import { friendActivity } from './social-signal.js';
+import type { ContextSignalFactory } from '../context/context-inputs.js';
+import { ContextModels } from '../context/context-models.js';
+import { ContextServing } from '../context/context-serving.js';
+import { historyFromEvents } from '../context/history.js';
+import { CONTEXT_LEARNERS, CONTEXT_SIGNAL_FACTORIES } from '../context/registry.js';
+import { friendActivity } from '../context/social-signal.js';
 
 export interface ContextCost {
   events: number;
