@@ -1,9 +1,9 @@
 // What the fault, soak and erasure checks share: the service and the worker as real processes,
 // HTTP calls with a deadline, a synthetic catalogue and audience of a few tastes, and tables.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startWorker as startWorkerProcess, type WorkerProcess } from '../../../worker/test/worker-harness.js';
 import { jsonOrText } from '../../test/support/http.js';
 import { type ServiceProcess, startServiceProcess } from '../../test/support/service-process.js';
 
@@ -43,25 +43,13 @@ export function startApi(env: Record<string, string>, waitFor: '/healthz' | '/re
   return startServiceProcess({ RECSYS_DEMO: '0', RECSYS_RATE_LIMIT_PER_MINUTE: '10000000', ...env }, 60_000, waitFor);
 }
 
-export interface WorkerProcess {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
+export type { WorkerProcess };
 
-/** The distributed-mode worker (`apps/worker/src/main.ts`) as its own process. */
+/** The distributed-mode worker (`apps/worker/src/main.ts`) as its own process, killed if the bench exits first. */
 export function startWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  process.once('exit', () => child.kill('SIGKILL'));
-  return { child, output: () => output, exited };
+  const worker = startWorkerProcess(env);
+  process.once('exit', () => worker.child.kill('SIGKILL'));
+  return worker;
 }
 
 /** Waits until the worker says it takes jobs. */
