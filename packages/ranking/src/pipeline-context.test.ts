@@ -48,6 +48,14 @@ describe('rank with context signals', () => {
     expect(withMood.items[0]!.algorithm_source).toBe('mf_fallback');
   });
 
+  it('reorders by the boost but keeps predicted_score the models\' calibrated estimate', () => {
+    const byId = (result: ReturnType<typeof rank>) => new Map(result.items.map((r) => [r.item.item_id, r.predicted_score]));
+    const plain = byId(rank(base, user, { limit: 20, weights }));
+    const boosted = byId(rank({ ...base, contextSignals: [mood] }, user, { limit: 20, weights }));
+    expect(boosted.size).toBe(plain.size);
+    for (const [id, score] of boosted) expect(score).toBe(plain.get(id));
+  });
+
   it('the variant weight overrides the default, and weight 0 turns the signal off', () => {
     const off = rank({ ...base, contextSignals: [mood] }, user, { limit: 5, weights: { ...weights, context: { mood: 0 } } });
     expect(off.items.every((r) => r.item.genres[0] === 'Thriller')).toBe(true);

@@ -60,8 +60,9 @@ export interface RankingContext {
   /** Story similarity; absent until a story model is fitted (or while no title has a vector). */
   story?: StorySignal;
   /**
-   * Maps the blended score to the probability of a later like, fitted on held-out data when the
-   * version was trained; without it predicted_score is the blended score itself.
+   * Maps the blended score of the model signals (context boosts excluded) to the probability of a
+   * later like, fitted on held-out data when the version was trained; without it predicted_score is
+   * that blended score itself.
    */
   calibration?: Calibration;
   /** Epoch milliseconds the story profile decays to; Date.now() by default. */
@@ -326,7 +327,11 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
 
   const userEvidence = user.interactions.length;
   const items = picked.map(({ row, scored: s, explore }, index): RankedItem => {
-    const predicted = context.calibration ? applyCalibration(context.calibration, clamp01(s.total)) : clamp01(s.total);
+    // The models' score, without the context boosts: what the calibration was fitted on (boosts
+    // order the list; they are not evidence of a like, and would push every boosted item to 1).
+    let modelScore = s.total;
+    for (const boost of s.contextContributions) modelScore -= boost;
+    const predicted = context.calibration ? applyCalibration(context.calibration, clamp01(modelScore)) : clamp01(modelScore);
     return {
       row,
       item: catalog.items[row]!,
