@@ -216,10 +216,9 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   const memberScores = blend.map((member, m) => (vectors[m] ? member.signal.score(vectors[m], rows) : undefined));
   const storyScores = story?.signal.score(story.profile, rows);
   const contextScores = contextSignals.map((signal, k) => (boostWeights[k]! > 0 ? signal.score(rows) : undefined));
-  const boostOf = (i: number, k: number): number => {
-    const s = contextScores[k]?.[i];
-    return s === undefined || !(s > 0) ? 0 : boostWeights[k]! * Math.min(1, s);
-  };
+  // A context signal's part of the score: its weight times its score clamped to 0-1.
+  const boostFor = (k: number, s: number | undefined): number => (s === undefined || !(s > 0) ? 0 : boostWeights[k]! * Math.min(1, s));
+  const boostOf = (i: number, k: number): number => boostFor(k, contextScores[k]?.[i]);
   const scoreRow = (
     row: number,
     scores: readonly (ArrayLike<number> | undefined)[],
@@ -278,15 +277,10 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
       (Number.isNaN(storyScore) ? 0 : (weights.story * storyScore) / weightSum)
     );
   };
-  // The context signals' boosts summed per candidate, signal by signal (what boostOf adds up).
+  // The context signals' boosts summed per candidate, one signal at a time.
   const boosts = new Float64Array(rows.length);
   contextScores.forEach((scores, k) => {
-    if (!scores) return;
-    const weight = boostWeights[k]!;
-    for (let i = 0; i < rows.length; i++) {
-      const s = scores[i]!;
-      if (s > 0) boosts[i]! += weight * (s < 1 ? s : 1);
-    }
+    if (scores) for (let i = 0; i < rows.length; i++) boosts[i]! += boostFor(k, scores[i]);
   });
   const totals = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) totals[i] = totalOf(rows[i]!, i, storyScores ? storyScores[i]! : NaN);
@@ -320,7 +314,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
         blend.map((member, m) => (vectors[m] ? member.signal.score(vectors[m], [row]) : undefined)),
         0,
         story ? story.signal.score(story.profile, [row])[0]! : NaN,
-        (k) => (boostWeights[k]! > 0 ? boostWeights[k]! * Math.min(1, Math.max(0, contextSignals[k]!.score(Int32Array.of(row))[0]!)) : 0),
+        (k) => (boostWeights[k]! > 0 ? boostFor(k, contextSignals[k]!.score(Int32Array.of(row))[0]) : 0),
       );
     exploreInto(picked, catalog, passes, options.random ?? Math.random, scoreOne, limit);
   }
