@@ -211,6 +211,15 @@ export class FaissIndex implements VectorIndex {
     return { rows, scores };
   }
 
+  /** The same search through faiss's own code, bypassing the addon's SIMD path: for benchmarks. */
+  searchWithFaiss(query: Float32Array, k: number): SearchResult {
+    const kk = this.prepare(query, k);
+    const { labels, distances } = this.native.search(Array.from(query), Math.max(1, kk));
+    let found = kk === 0 ? 0 : labels.length;
+    while (found > 0 && labels[found - 1]! < 0) found--;
+    return { rows: Int32Array.from(labels.slice(0, found)), scores: Float32Array.from(distances.slice(0, found)) };
+  }
+
   async searchAsync(query: Float32Array, k: number): Promise<SearchResult> {
     const kk = this.prepare(query, k);
     if (kk === 0) return { rows: new Int32Array(0), scores: new Float32Array(0) };
