@@ -285,27 +285,40 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   const totals = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) totals[i] = totalOf(rows[i]!, i, storyScores ? storyScores[i]! : NaN);
   const shortlist = topIndices(totals, rows, fairnessShortlist(options.fairness, wanted));
-  const shortRows = shortlist.map((i) => rows[i]!);
+  // Typed copies, not `shortlist.map(...)`: V8 (Node 20) fell into a deoptimisation loop on the
+  // mapped arrays, re-running rank() unoptimised on every request.
+  const shortRows = new Int32Array(shortlist.length);
+  const shortTotals = new Float64Array(shortlist.length);
+  for (let p = 0; p < shortlist.length; p++) {
+    shortRows[p] = rows[shortlist[p]!]!;
+    shortTotals[p] = totals[shortlist[p]!]!;
+  }
   const diversified = mmrSelect(
     catalog,
     shortRows,
-    shortlist.map((i) => totals[i]!),
-    fairnessPool(options.fairness, limit, shortRows.length),
+    shortTotals,
+    fairnessPool(options.fairness, limit, shortlist.length),
     Math.min(1, Math.max(0, options.diversity ?? 0)),
   );
   const slateSources = new Map<number, AlgorithmSource>();
-  const picked = options.slate
-    ? composeSlate(
-        { rows, limit, random: options.random ?? Math.random, scores: slateScores(blend.map((b) => b.source), memberScores, storyScores, popularity.trending, rows) },
-        options.slate,
-      ).map(({ index: i, arm }) => {
-        slateSources.set(rows[i]!, SLATE_ARM_SOURCES[arm]);
-        return { row: rows[i]!, scored: scoreRow(rows[i]!, memberScores, i, storyScores ? storyScores[i]! : NaN), explore: arm === 'random' };
-      })
-    : fairRerank(catalog, popularity, shortRows, diversified, limit, options.fairness).map((p) => {
-        const i = shortlist[p]!;
-        return { row: shortRows[p]!, scored: scoreRow(rows[i]!, memberScores, i, storyScores ? storyScores[i]! : NaN), explore: false };
-      });
+  // Plain loops rather than chained `.map` calls: on the arrays those produced, V8 (Node 20) fell
+  // into a deoptimisation loop and ran rank() unoptimised on every request.
+  const picked: { row: number; scored: Scored; explore: boolean }[] = [];
+  if (options.slate) {
+    const slots = composeSlate(
+      { rows, limit, random: options.random ?? Math.random, scores: slateScores(blend.map((b) => b.source), memberScores, storyScores, popularity.trending, rows) },
+      options.slate,
+    );
+    for (const { index: i, arm } of slots) {
+      slateSources.set(rows[i]!, SLATE_ARM_SOURCES[arm]);
+      picked.push({ row: rows[i]!, scored: scoreRow(rows[i]!, memberScores, i, storyScores ? storyScores[i]! : NaN), explore: arm === 'random' });
+    }
+  } else {
+    for (const p of fairRerank(catalog, popularity, shortRows, diversified, limit, options.fairness)) {
+      const i = shortlist[p]!;
+      picked.push({ row: shortRows[p]!, scored: scoreRow(rows[i]!, memberScores, i, storyScores ? storyScores[i]! : NaN), explore: false });
+    }
+  }
 
   if (options.explore && picked.length > 0 && !options.slate) {
     const scoreOne = (row: number) =>
@@ -320,13 +333,14 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   }
 
   const userEvidence = user.interactions.length;
-  const items = picked.map(({ row, scored: s, explore }, index): RankedItem => {
+  const items: RankedItem[] = [];
+  for (const [index, { row, scored: s, explore }] of picked.entries()) {
     // The models' score, without the context boosts: what the calibration was fitted on (boosts
     // order the list; they are not evidence of a like, and would push every boosted item to 1).
     let modelScore = s.total;
     for (const boost of s.contextContributions) modelScore -= boost;
     const predicted = context.calibration ? applyCalibration(context.calibration, clamp01(modelScore)) : clamp01(modelScore);
-    return {
+    items.push({
       row,
       item: catalog.items[row]!,
       rank: index + 1,
@@ -339,8 +353,8 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
         : explain(s, row, context, blend, liked, prefs, story && { ...story, watched }),
       algorithm_source: slateSources.get(row) ?? (explore ? 'random_explore' : sourceOf(s, blend, vector, contextSignals)),
       diversity_category: diversityCategory(catalog, row, popularity.popularityRank[row]!),
-    };
-  });
+    });
+  }
   return { items, degraded: blend.length === 0, coldStart: !vector };
 }
 
