@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { InteractionEvent } from '@recsys/core';
 import { describe, expect, it } from 'vitest';
 import { createEmbeddedStore, type EmbeddedStore } from './store.js';
 import { event } from './test-support.js';
@@ -79,6 +80,37 @@ describe('embedded event log', () => {
     // The failed open released the directory.
     fs.writeFileSync(file, '');
     await openStore(dir);
+  });
+
+  it('rewrites the log byte for byte without the erased or expired events, and reopens to the same events', async () => {
+    const dir = newDir();
+    const file = path.join(dir, 'events.log');
+    const events: InteractionEvent[] = [
+      event('a', 'u1', 'i1', 'watch', { completion: 0.25, session_id: 's1', received_at: '2026-01-01T00:00:00.000Z' }),
+      { timestamp: '2026-01-02T00:00:00Z', type: 'search', user_id: 'u2', event_id: 'b', query: 'q', result_item_ids: ['i1'] },
+      event('c', 'gone', 'i2', 'rate', { rating: 5, received_at: '2026-02-01T00:00:00.000Z' }),
+      { event_id: 'd', user_id: 'u1', item_id: 'i3', type: 'click', timestamp: 'soon', device: 'tv', received_at: '2026-02-02T10:00:00+02:00' },
+      event('é-\uD800', 'u2', 'i1', 'save', { received_at: '2026-03-01T00:00:00.000Z' }),
+    ];
+    const lines = (kept: InteractionEvent[]) => kept.map((e) => JSON.stringify(e) + '\n').join('');
+    const store = await openStore(dir);
+    await store.events.append(events);
+    expect(fs.readFileSync(file, 'utf8')).toBe(lines(events));
+    expect(await store.events.eraseUser('gone')).toBe(1);
+    const afterErasure = events.filter((e) => e.user_id !== 'gone');
+    expect(fs.readFileSync(file, 'utf8')).toBe(lines(afterErasure));
+    expect(await store.events.dropBefore(Date.parse('2026-01-15T00:00:00.000Z'), undefined)).toBe(2);
+    const afterDrop = afterErasure.slice(2);
+    expect(fs.readFileSync(file, 'utf8')).toBe(lines(afterDrop));
+    await store.close();
+
+    const reopened = await openStore(dir);
+    const scanned: InteractionEvent[] = [];
+    for await (const e of reopened.events.scan()) scanned.push(e);
+    expect(scanned.map((e) => JSON.stringify(e))).toEqual(afterDrop.map((e) => JSON.stringify(e)));
+    expect(await reopened.events.forUser('u2')).toEqual(afterDrop.filter((e) => e.user_id === 'u2'));
+    // Ids stay exact after the rebuilds: the erased one is a duplicate, the dropped ones are new again.
+    expect(await reopened.events.append([events[2]!, events[0]!])).toEqual({ accepted: ['a'], duplicates: ['c'] });
   });
 
   it('keeps every acknowledged event when the writing process is killed (SIGKILL)', async () => {

@@ -2,9 +2,13 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { AppendResult, EventLog, InteractionEvent } from '@recsys/core';
 import { AppendLog, type Replacement, type ReplayResult } from './append-log.js';
+import { EventTable, receivedAt } from './event-table.js';
 
-// The event log: a durable JSONL file (events.log) plus in-memory indexes rebuilt from it on open:
-// every event in append order, each user's events, and the set of event ids for deduplication.
+export { receivedAt };
+
+// The event log: a durable JSONL file (events.log) plus an in-memory table rebuilt from it on open
+// (see event-table.ts): every event in append order, each user's events, and the event ids for
+// deduplication.
 //
 // Erasing a user rewrites the file without their events in two steps (see AppendLog): the events
 // acknowledged so far, less the user's, are copied to a temp file while appends go on; then, while
@@ -39,14 +43,6 @@ export interface DropHooks {
   installed?(): Promise<void>;
 }
 
-/** When the log received the event: `received_at` as stamped at ingestion, else its `timestamp`. */
-export function receivedAt(event: InteractionEvent): number {
-  const received = event.received_at === undefined ? Number.NaN : Date.parse(event.received_at);
-  if (!Number.isNaN(received)) return received;
-  const at = Date.parse(event.timestamp);
-  return Number.isNaN(at) ? 0 : at;
-}
-
 export type ErasureRecord = { op: 'erase'; ids: string[] } | { op: 'done' };
 
 export const ERASED_EVENT_IDS_FILE = 'erased-event-ids.log';
@@ -59,14 +55,15 @@ export function erasedEventIdDigest(eventId: string): string {
 export class EmbeddedEventLog implements EventLog {
   private readonly log: AppendLog<InteractionEvent>;
   private readonly erasedLog: AppendLog<ErasureRecord>;
-  private readonly seen = new Set<string>();
   /** Digests of erased event ids. */
   private readonly erased = new Set<string>();
   /** Ids being written right now, with the write that carries them: a concurrent retry waits on it. */
   private readonly inFlight = new Map<string, Promise<void>>();
-  /** Replaced, not changed in place, by an erasure: a scan in progress keeps the array it started on. */
-  private ordered: InteractionEvent[] = [];
-  private readonly byUser = new Map<string, InteractionEvent[]>();
+  /**
+   * The acknowledged events, which also answer deduplication. Replaced, not changed in place, by an
+   * erasure or a drop: a scan in progress keeps the table it started on.
+   */
+  private table = new EventTable();
   /** The last erasure requested: erasures run one at a time. */
   private erasing: Promise<unknown> = Promise.resolve();
   /** What `dropBefore` does around the rewrite, unless the call passes its own hooks. */
@@ -78,8 +75,12 @@ export class EmbeddedEventLog implements EventLog {
     this.erasedLog = new AppendLog<ErasureRecord>(erasedIdsFile);
   }
 
-  /** `dropped`: digests of the events of a retention drop a crash interrupted (see DropHooks). */
-  async open(dropped: ReadonlySet<string> = new Set()): Promise<EventReplayResult> {
+  /**
+   * `dropped`: digests of the events of a retention drop a crash interrupted (see DropHooks).
+   * `onEvent` sees each event the log keeps, in order, as it is replayed: the place to derive state
+   * without making every event again afterwards.
+   */
+  async open(dropped: ReadonlySet<string> = new Set(), onEvent?: (event: InteractionEvent) => void): Promise<EventReplayResult> {
     // Digests of the last erasure when a crash kept it from finishing.
     let unfinished = new Set<string>();
     const erasures = await this.erasedLog.open((record) => {
@@ -96,7 +97,7 @@ export class EmbeddedEventLog implements EventLog {
     let droppedNow = 0;
     const result = await this.log.open((record) => {
       checkEvent(record, 'record');
-      if (this.seen.has(record.event_id)) {
+      if (this.table.has(record.event_id)) {
         duplicates++;
         return;
       }
@@ -109,10 +110,11 @@ export class EmbeddedEventLog implements EventLog {
         return;
       }
       this.index(record);
+      onEvent?.(record);
     });
     if (unfinished.size > 0 || droppedNow > 0) {
       await this.log.exclusive(async (log) => {
-        if (erased > 0 || droppedNow > 0) await log.replace(eventLines(this.ordered, 0, this.ordered.length));
+        if (erased > 0 || droppedNow > 0) await log.replace(eventLines(this.table, 0, this.table.length));
         if (unfinished.size > 0) await this.erasedLog.append([{ op: 'done' }]);
       });
     }
@@ -140,25 +142,23 @@ export class EmbeddedEventLog implements EventLog {
   }
 
   private async erase(userId: string, onErased: (() => void) | undefined): Promise<number> {
-    // Erasures are serialised and only they replace `ordered`, so the array copied here is the one
-    // that has grown by the time the writer is held.
-    const events = this.ordered;
+    // Erasures and drops are serialised and only they replace `table`, so the table copied here is
+    // the one that has grown by the time the writer is held.
+    const events = this.table;
     const copied = events.length;
     let prepared: Replacement | undefined;
-    if (this.byUser.has(userId)) prepared = await this.log.prepareReplacement(eventLines(events, 0, copied, userId));
+    if (events.hasUser(userId)) prepared = await this.log.prepareReplacement(eventLines(events, 0, copied, userId));
     try {
       return await this.log.exclusive(async (log) => {
-        const theirs = this.byUser.get(userId) ?? [];
+        const theirs = events.rowsOf(userId);
         if (theirs.length > 0) {
-          const ids = theirs.map((event) => erasedEventIdDigest(event.event_id));
+          const ids = theirs.map((row) => erasedEventIdDigest(events.eventId(row)));
           // From here the erasure is committed: an open after a crash finishes it.
           await this.erasedLog.append([{ op: 'erase', ids }]);
           if (prepared) await log.install(prepared, eventLines(events, copied, events.length, userId));
           else await log.replace(eventLines(events, 0, events.length, userId)); // their first event came meanwhile
           prepared = undefined;
-          this.ordered = events.filter((event) => event.user_id !== userId);
-          this.byUser.delete(userId);
-          for (const event of theirs) this.seen.delete(event.event_id);
+          this.table = events.withoutUser(userId);
           for (const id of ids) this.erased.add(id);
         }
         onErased?.();
@@ -183,28 +183,28 @@ export class EmbeddedEventLog implements EventLog {
   }
 
   private async drop(epochMs: number, hooks: DropHooks | undefined): Promise<number> {
-    const expired = (event: InteractionEvent) => receivedAt(event) < epochMs;
-    const events = this.ordered;
+    const events = this.table;
+    // Which rows are expired, worked out once per row (rows appended meanwhile are added later).
+    const expiredRows = new Uint8Array(events.length);
+    let found = false;
+    for (let row = 0; row < expiredRows.length; row++) {
+      if (events.receivedAt(row) < epochMs) {
+        expiredRows[row] = 1;
+        found = true;
+      }
+    }
+    const expired = (row: number) => (row < expiredRows.length ? expiredRows[row] === 1 : events.receivedAt(row) < epochMs);
     const copied = events.length;
-    if (!events.some(expired)) return 0;
+    if (!found) return 0;
     let prepared: Replacement | undefined = await this.log.prepareReplacement(keptLines(events, 0, copied, expired));
     try {
       return await this.log.exclusive(async (log) => {
-        const dropped = events.filter(expired);
+        const dropped: InteractionEvent[] = [];
+        for (let row = 0; row < events.length; row++) if (expired(row)) dropped.push(events.event(row));
         await hooks?.commit(dropped);
         await log.install(prepared!, keptLines(events, copied, events.length, expired));
         prepared = undefined;
-        this.ordered = events.filter((event) => !expired(event));
-        const users = new Set<string>();
-        for (const event of dropped) {
-          this.seen.delete(event.event_id);
-          users.add(event.user_id);
-        }
-        for (const user of users) {
-          const rest = this.byUser.get(user)!.filter((event) => !expired(event));
-          if (rest.length > 0) this.byUser.set(user, rest);
-          else this.byUser.delete(user);
-        }
+        this.table = events.filter((row) => !expired(row));
         await hooks?.installed?.();
         return dropped.length;
       });
@@ -223,7 +223,7 @@ export class EmbeddedEventLog implements EventLog {
     for (const event of events) {
       const id = event.event_id;
       const inFlight = this.inFlight.get(id);
-      if (this.seen.has(id) || batchIds.has(id) || inFlight || this.wasErased(id)) {
+      if (this.table.has(id) || batchIds.has(id) || inFlight || this.wasErased(id)) {
         duplicates.push(id);
         // The first copy is still being written: this call must not resolve before it is durable.
         if (inFlight) concurrentWrites.add(inFlight);
@@ -253,31 +253,34 @@ export class EmbeddedEventLog implements EventLog {
 
   /** False for an erased event: it is not in the log, though `append` reports a retry of it as a duplicate. */
   async has(eventId: string): Promise<boolean> {
-    return this.seen.has(eventId);
+    return this.table.has(eventId);
   }
 
   async count(): Promise<number> {
-    return this.ordered.length;
+    return this.table.length;
   }
 
   /** Events acknowledged when the scan started, in append order. */
   async *scan(): AsyncIterable<InteractionEvent> {
-    const events = this.ordered;
+    const events = this.table;
     const end = events.length;
-    for (let i = 0; i < end; i++) yield events[i]!;
+    for (let row = 0; row < end; row++) yield events.event(row);
   }
 
   async forUser(userId: string): Promise<InteractionEvent[]> {
-    return this.byUser.get(userId)?.slice() ?? [];
+    return this.table.forUser(userId);
   }
 
-  /** Every acknowledged event in append order (shared, read-only): for in-process rebuilds. */
-  all(): readonly InteractionEvent[] {
-    return this.ordered;
+  /**
+   * Every event acknowledged when called, in append order, for in-process rebuilds: made one at a
+   * time as the iteration goes (each a new object), so all of them are never in memory at once.
+   */
+  all(): Iterable<InteractionEvent> {
+    return this.table.events(0, this.table.length);
   }
 
   userIds(): IterableIterator<string> {
-    return this.byUser.keys();
+    return this.table.userIds();
   }
 
   /** False once a failed write left the log unable to take appends. */
@@ -294,25 +297,20 @@ export class EmbeddedEventLog implements EventLog {
   }
 
   private index(event: InteractionEvent): void {
-    this.seen.add(event.event_id);
-    this.ordered.push(event);
-    const list = this.byUser.get(event.user_id);
-    if (list) list.push(event);
-    else this.byUser.set(event.user_id, [event]);
+    this.table.push(event);
   }
 }
 
-/** Log lines of `events[from, to)`, without those of `skipUser`. */
-function* eventLines(events: readonly InteractionEvent[], from: number, to: number, skipUser?: string): Iterable<string> {
-  for (let i = from; i < to; i++) {
-    const event = events[i]!;
-    if (event.user_id !== skipUser) yield JSON.stringify(event) + '\n';
+/** Log lines of rows [from, to), without those of `skipUser`. */
+function* eventLines(events: EventTable, from: number, to: number, skipUser?: string): Iterable<string> {
+  for (let row = from; row < to; row++) {
+    if (events.userId(row) !== skipUser) yield JSON.stringify(events.event(row)) + '\n';
   }
 }
 
-/** Log lines of `events[from, to)` that are not `expired`. */
-function* keptLines(events: readonly InteractionEvent[], from: number, to: number, expired: (event: InteractionEvent) => boolean): Iterable<string> {
-  for (let i = from; i < to; i++) if (!expired(events[i]!)) yield JSON.stringify(events[i]) + '\n';
+/** Log lines of rows [from, to) that are not `expired`. */
+function* keptLines(events: EventTable, from: number, to: number, expired: (row: number) => boolean): Iterable<string> {
+  for (let row = from; row < to; row++) if (!expired(row)) yield JSON.stringify(events.event(row)) + '\n';
 }
 
 function checkErasureRecord(record: ErasureRecord): void {

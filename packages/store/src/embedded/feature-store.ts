@@ -6,10 +6,12 @@ import {
   type UserItemFeature,
 } from '@recsys/core';
 import type { RetainedPair } from './retained-features.js';
+import { UserItemTable } from './user-item-table.js';
 
 // Features derived from events, in memory only: the embedded store rebuilds them from the event
 // log on open. Event timestamps, not the wall clock, drive `last_at` and trending decay, so a
-// replay yields the same features as the live updates did.
+// replay yields the same features as the live updates did. User-item features, one per pair a user
+// touched, are most of it and are kept as columns (see user-item-table.ts).
 
 export const DEFAULT_TRENDING_HALF_LIFE_MS = 7 * 24 * 3600 * 1000;
 
@@ -39,7 +41,8 @@ export function eventTime(event: InteractionEvent): number {
 }
 
 export class EmbeddedFeatureStore implements FeatureStore {
-  private readonly users = new Map<string, Map<string, UserItemFeature>>();
+  /** Replaced, not changed in place, when a user is forgotten. */
+  private pairs = new UserItemTable();
   private readonly itemFeatures = new Map<string, ItemFeature>();
   readonly trendingHalfLifeMs: number;
 
@@ -55,19 +58,10 @@ export class EmbeddedFeatureStore implements FeatureStore {
   /** Folds the aggregates kept of events that retention dropped (see retained-features.ts). */
   foldRetained(pairs: Iterable<RetainedPair>): void {
     for (const retained of pairs) {
-      let userItems = this.users.get(retained.user_id);
-      if (!userItems) this.users.set(retained.user_id, (userItems = new Map()));
-      let pair = userItems.get(retained.item_id);
-      if (!pair) {
-        pair = { item_id: retained.item_id, preference: 0, events: 0, consumed: false, last_at: retained.last_at };
-        userItems.set(retained.item_id, pair);
-      }
-      const wasPositive = pair.preference > POSITIVE_EPSILON;
-      pair.preference += retained.preference;
-      pair.events += retained.events;
-      pair.consumed ||= retained.consumed;
-      if (retained.last_at > pair.last_at) pair.last_at = retained.last_at;
-      const isPositive = pair.preference > POSITIVE_EPSILON;
+      const row = this.pairs.upsert(retained.user_id, retained.item_id, retained.last_at);
+      const wasPositive = this.pairs.preference(row) > POSITIVE_EPSILON;
+      this.pairs.add(row, retained.preference, retained.events, retained.consumed, retained.last_at);
+      const isPositive = this.pairs.preference(row) > POSITIVE_EPSILON;
       let item = this.itemFeatures.get(retained.item_id);
       if (!item) {
         item = { item_id: retained.item_id, positive_users: 0, positive_weight: 0, trending: 0, trending_at: retained.trending_at };
@@ -86,18 +80,41 @@ export class EmbeddedFeatureStore implements FeatureStore {
     for (const event of events) this.foldOne(event);
   }
 
+  /** `fold` of one event. */
+  foldEvent(event: InteractionEvent): void {
+    this.foldOne(event);
+  }
+
   async userItems(userId: string): Promise<UserItemFeature[]> {
-    const items = this.users.get(userId);
-    return items ? [...items.values()].map((feature) => ({ ...feature })) : [];
+    return this.pairs.forUser(userId);
   }
 
   async items(): Promise<ItemFeature[]> {
     return [...this.itemFeatures.values()].map((feature) => ({ ...feature }));
   }
 
+  /** Users in the order they first had a feature; one forgotten meanwhile is not listed once gone. */
   async *allUsers(): AsyncIterable<[userId: string, items: UserItemFeature[]]> {
-    for (const [userId, items] of this.users) {
-      yield [userId, [...items.values()].map((feature) => ({ ...feature }))];
+    let table = this.pairs;
+    let next = 0;
+    for (;;) {
+      if (table !== this.pairs) {
+        // A user was forgotten: go on from the first user not yet listed who is still there.
+        const old = table;
+        table = this.pairs;
+        let at = table.userCount;
+        for (let user = next; user < old.userCount; user++) {
+          const moved = table.userIndex(old.userAt(user));
+          if (moved !== -1) {
+            at = moved;
+            break;
+          }
+        }
+        next = at;
+      }
+      if (next >= table.userCount) return;
+      const user = next++;
+      yield [table.userAt(user), table.forUserIndex(user)];
     }
   }
 
@@ -108,10 +125,10 @@ export class EmbeddedFeatureStore implements FeatureStore {
    * it, `trending_at` back at the other users' latest event. Returns the user-item features removed.
    */
   eraseUser(userId: string, remaining: Iterable<InteractionEvent>, retained: Iterable<RetainedPair> = []): number {
-    const items = this.users.get(userId);
-    if (!items) return 0;
-    this.users.delete(userId);
-    const touched = new Set(items.keys());
+    const items = this.pairs.itemsOf(userId);
+    if (items.length === 0) return 0;
+    this.pairs = this.pairs.withoutUser(userId);
+    const touched = new Set(items);
     // Only the touched items change, and only their events are folded again (one pass over the log).
     const rebuilt = new EmbeddedFeatureStore({ trendingHalfLifeMs: this.trendingHalfLifeMs });
     // Other users' aggregates of events dropped by retention count first, as on open.
@@ -124,7 +141,7 @@ export class EmbeddedFeatureStore implements FeatureStore {
       if (feature) this.itemFeatures.set(itemId, feature);
       else this.itemFeatures.delete(itemId);
     }
-    return items.size;
+    return items.length;
   }
 
   private foldOne(event: InteractionEvent): void {
@@ -133,16 +150,10 @@ export class EmbeddedFeatureStore implements FeatureStore {
     if (!itemId || (signal.preference === 0 && !signal.consumed)) return;
     const at = eventTime(event);
 
-    let userItems = this.users.get(event.user_id);
-    if (!userItems) this.users.set(event.user_id, (userItems = new Map()));
-    let pair = userItems.get(itemId);
-    if (!pair) userItems.set(itemId, (pair = { item_id: itemId, preference: 0, events: 0, consumed: false, last_at: at }));
-    const wasPositive = pair.preference > POSITIVE_EPSILON;
-    pair.preference += signal.preference;
-    pair.events++;
-    pair.consumed ||= signal.consumed;
-    if (at > pair.last_at) pair.last_at = at;
-    const isPositive = pair.preference > POSITIVE_EPSILON;
+    const row = this.pairs.upsert(event.user_id, itemId, at);
+    const wasPositive = this.pairs.preference(row) > POSITIVE_EPSILON;
+    this.pairs.add(row, signal.preference, 1, signal.consumed, at);
+    const isPositive = this.pairs.preference(row) > POSITIVE_EPSILON;
 
     let item = this.itemFeatures.get(itemId);
     if (!item) {

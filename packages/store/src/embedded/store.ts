@@ -99,10 +99,11 @@ export class EmbeddedStore implements Store {
     if (this.lock) this.releaseLock = await lockDataDir(this.dataDir);
     try {
       const pendingDrop = await this.retained.open();
-      const events = await this.events.open(pendingDrop);
-      if (pendingDrop.size > 0) await this.retained.markDone();
+      // Retained aggregates first, then each replayed event as it is read (the log keeps events
+      // compactly and would otherwise make every one again).
       this.features.foldRetained(this.retained.all());
-      this.features.fold(this.events.all());
+      const events = await this.events.open(pendingDrop, (event) => this.features.foldEvent(event));
+      if (pendingDrop.size > 0) await this.retained.markDone();
       const catalog = await this.catalog.open();
       const users = await this.users.open();
       const learning = await this.learning.open();
