@@ -4,21 +4,24 @@
  */
 export function topIndices(scores: ArrayLike<number>, rows: ArrayLike<number>, k: number): number[] {
   const better = (a: number, b: number) => scores[a]! > scores[b]! || (scores[a] === scores[b] && rows[a]! < rows[b]!);
-  const best: number[] = [];
+  // Insertion into a sorted typed buffer: no array is allocated per insertion (Array.splice made one).
+  const best = new Int32Array(Math.max(0, Math.min(k, scores.length)));
+  let size = 0;
   for (let i = 0; i < scores.length; i++) {
     const s = scores[i]!;
     if (!Number.isFinite(s)) continue;
-    if (best.length === k && (k === 0 || !better(i, best[k - 1]!))) continue;
+    if (size === best.length && (size === 0 || !better(i, best[size - 1]!))) continue;
     // Binary search for the first entry that i beats.
     let lo = 0;
-    let hi = best.length;
+    let hi = size;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (better(i, best[mid]!)) hi = mid;
       else lo = mid + 1;
     }
-    best.splice(lo, 0, i);
-    if (best.length > k) best.pop();
+    if (size < best.length) size++;
+    best.copyWithin(lo + 1, lo, size - 1);
+    best[lo] = i;
   }
-  return best;
+  return Array.from(best.subarray(0, size));
 }
