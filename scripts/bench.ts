@@ -7,6 +7,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCHMARKS: Record<string, { script: string; what: string }> = {
   ingest: { script: 'apps/api/bench/ingest.ts', what: 'events/s through POST /v1/events into Redis (distributed mode)' },
   serve: { script: 'apps/api/bench/serve.ts', what: 'recommendation latency, throughput and RSS of the service on a synthetic catalogue' },
+  ann: { script: 'packages/ann/src/bench/ann.ts', what: 'ANN index build time, recall@k, query time, index memory and score error per structure' },
   learning: { script: 'apps/api/bench/learning.ts', what: 'bandit, A/B experiments and online learning, simulated users over HTTP' },
   context: { script: 'apps/api/bench/context.ts', what: 'context signals: ML-100k time-ordered split and a planted-effect simulator over HTTP' },
   reliability: { script: 'apps/api/bench/reliability.ts', what: 'cold start, fuzzing, fault injection, soak and erasure checks (--part <name>)' },

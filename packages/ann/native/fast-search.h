@@ -1,16 +1,20 @@
-// Single-query maximum inner product search over the vectors of a faiss Flat or IVF-Flat index,
-// with our own SIMD kernel. Debian's libfaiss is built for baseline x86-64: its inner products are
-// scalar, latency-bound loops (~100 ns per 64-dim vector), which made a 1,000-result IVF search
-// cost ~2.5 ms. The vectors themselves are read in place from the faiss structures, so building,
-// training, persistence and every other index kind stay faiss's. Results match faiss's up to
-// floating-point summation order.
+// Single-query maximum inner product search over a faiss Flat, IVF-Flat or IVF-SQ8 (8-bit scalar
+// quantiser) index, with our own SIMD kernel. Debian's libfaiss is built for baseline x86-64: its
+// inner products are scalar, latency-bound loops (~100 ns per 64-dim vector), which made a
+// 1,000-result IVF search cost ~2.5 ms. Vectors and codes are read in place from the faiss
+// structures, so building, training, persistence and every other index kind stay faiss's. Results
+// match faiss's up to floating-point summation order.
 #pragma once
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIVFFlat.h>
+#include <faiss/IndexScalarQuantizer.h>
 #include <faiss/invlists/InvertedLists.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <functional>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -65,43 +69,152 @@ static void dots(const float *q, const float *x, size_t n, size_t d, float *out)
   dotsScalar(q, x, n, d, out);
 }
 
-// The k largest (score, label) pairs seen, as a min-heap on score: most candidates are rejected by
-// one comparison with the smallest kept score.
+// Scores of n 8-bit scalar-quantised codes (faiss's QT_8bit: component d decodes to
+// vmin_d + (c_d + 0.5) / 255 * vdiff_d), as out[i] = base + sum_d c_d * w_d, where the caller folds
+// the query into w_d = q_d * vdiff_d / 255 and base = sum_d q_d * (vmin_d + 0.5 * vdiff_d / 255)
+// (plus the cell's centroid score when the codes are residuals).
+static void sq8DotsScalar(const float *w, float base, const uint8_t *codes, size_t n, size_t d, float *out) {
+  for (size_t i = 0; i < n; i++, codes += d) {
+    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t j = 0;
+    for (; j + 8 <= d; j += 8)
+      for (int l = 0; l < 8; l++) s[l] += float(codes[j + l]) * w[j + l];
+    float t = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    for (; j < d; j++) t += float(codes[j]) * w[j];
+    out[i] = base + t;
+  }
+}
+
+#ifdef RECSYS_X86
+__attribute__((target("avx2,fma"))) static inline __m256 sq8Load8(const uint8_t *c) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(c))));
+}
+
+__attribute__((target("avx2,fma"))) static void sq8DotsAvx2(const float *w, float base, const uint8_t *codes, size_t n, size_t d,
+                                                            float *out) {
+  const size_t d8 = d & ~size_t(7);
+  for (size_t i = 0; i < n; i++, codes += d) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    size_t j = 0;
+    for (; j + 16 <= d8; j += 16) {
+      a0 = _mm256_fmadd_ps(sq8Load8(codes + j), _mm256_loadu_ps(w + j), a0);
+      a1 = _mm256_fmadd_ps(sq8Load8(codes + j + 8), _mm256_loadu_ps(w + j + 8), a1);
+    }
+    if (j < d8) a0 = _mm256_fmadd_ps(sq8Load8(codes + j), _mm256_loadu_ps(w + j), a0), j += 8;
+    __m256 a = _mm256_add_ps(a0, a1);
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+    float t = _mm_cvtss_f32(h);
+    for (; j < d; j++) t += float(codes[j]) * w[j];
+    out[i] = base + t;
+  }
+}
+#endif
+
+static void sq8Dots(const float *w, float base, const uint8_t *codes, size_t n, size_t d, float *out) {
+#ifdef RECSYS_X86
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (avx2) return sq8DotsAvx2(w, base, codes, n, d, out);
+#endif
+  sq8DotsScalar(w, base, codes, n, d, out);
+}
+
+// The k best (score, label) pairs seen, best = higher score, then lower label. Scores at or above a
+// threshold (the k-th best score of an earlier cut) are appended to a buffer of a few times k;
+// when it fills, nth_element cuts it back to the best k and raises the threshold. Most candidates
+// cost one comparison and the accepted ones an append, instead of a heap update each (the heap was
+// half of a 1,000-result IVF search). Each pair is one 64-bit key ordered like (score, -label), so
+// the selection and the final sort compare integers.
 class TopK {
  public:
-  explicit TopK(size_t k) : k_(k) { heap_.reserve(k); }
+  // Room for 3k more than the k kept (at least 64, at most 65,536 more for very large k).
+  explicit TopK(size_t k) : k_(k), capacity_(k + std::min<size_t>(std::max<size_t>(3 * k, 64), 1 << 16)) { buffer_.resize(capacity_); }
 
   void push(const float *scores, const int64_t *labels, int64_t firstLabel, size_t n) {
+    float threshold = threshold_;
+    size_t size = size_;
+    uint64_t *buffer = buffer_.data();
     for (size_t i = 0; i < n; i++) {
       const float s = scores[i];
-      if (heap_.size() == k_) {
-        if (!(s > heap_.front().first)) continue;
-        std::pop_heap(heap_.begin(), heap_.end(), greater);
-        heap_.back() = {s, labels ? labels[i] : firstLabel + int64_t(i)};
-      } else {
-        heap_.push_back({s, labels ? labels[i] : firstLabel + int64_t(i)});
+      // >=: a score equal to the threshold still wins when its label is lower.
+      if (!(s >= threshold)) continue;
+      buffer[size++] = key(s, labels ? labels[i] : firstLabel + int64_t(i));
+      if (size == capacity_) {
+        size = shrink(size);
+        threshold = score(buffer[k_ - 1]);
       }
-      std::push_heap(heap_.begin(), heap_.end(), greater);
     }
+    size_ = size;
+    threshold_ = threshold;
   }
 
   // Best first; returns how many were written (fewer than k when fewer vectors were scanned).
   size_t write(int32_t *labels, float *distances) {
-    std::sort_heap(heap_.begin(), heap_.end(), greater);  // ascending by the inverse order: best first
-    for (size_t i = 0; i < heap_.size(); i++) {
-      labels[i] = int32_t(heap_[i].second);
-      distances[i] = heap_[i].first;
+    const size_t m = size_ > k_ ? shrink(size_) : size_;
+    std::sort(buffer_.begin(), buffer_.begin() + m, std::greater<uint64_t>());
+    for (size_t i = 0; i < m; i++) {
+      labels[i] = int32_t(uint32_t(~buffer_[i]));
+      distances[i] = score(buffer_[i]);
     }
-    return heap_.size();
+    return m;
   }
 
  private:
-  static bool greater(const std::pair<float, int64_t> &a, const std::pair<float, int64_t> &b) {
-    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  // Higher score, then lower label, gives a larger key: the score's bits made monotonic as an
+  // unsigned integer (negative floats reversed) above the label's complement. Labels are row numbers
+  // below 2^31 (results are Int32Array).
+  static uint64_t key(float s, int64_t label) {
+    if (s == 0) s = 0;  // -0 and +0 are equal scores
+    uint32_t bits;
+    std::memcpy(&bits, &s, 4);
+    bits ^= (bits >> 31) ? 0xffffffffu : 0x80000000u;
+    return (uint64_t(bits) << 32) | uint32_t(~uint32_t(label));
   }
-  size_t k_;
-  std::vector<std::pair<float, int64_t>> heap_;
+  static float score(uint64_t key) {
+    uint32_t bits = uint32_t(key >> 32);
+    bits ^= (bits >> 31) ? 0x80000000u : 0xffffffffu;
+    float s;
+    std::memcpy(&s, &bits, 4);
+    return s;
+  }
+
+  // Keeps the best k of the first `size` keys in buffer_[0, k), the k-th best at k - 1.
+  size_t shrink(size_t size) {
+    std::nth_element(buffer_.begin(), buffer_.begin() + (k_ - 1), buffer_.begin() + size, std::greater<uint64_t>());
+    return k_;
+  }
+
+  size_t k_, capacity_, size_ = 0;
+  float threshold_ = -std::numeric_limits<float>::infinity();
+  std::vector<uint64_t> buffer_;
 };
+
+// A query folded into the weights of one 8-bit scalar quantiser (see sq8Dots).
+struct Sq8Query {
+  std::vector<float> w;
+  float base = 0;
+  bool residual = false;
+};
+
+// False when the IVF index is not one whose codes this kernel decodes (faiss searches it then).
+static bool prepareSq8(const faiss::IndexIVF *ivf, const float *q, Sq8Query &out) {
+  auto sq = dynamic_cast<const faiss::IndexIVFScalarQuantizer *>(ivf);
+  if (!sq) return false;
+  const size_t d = ivf->d;
+  // QT_8bit keeps vmin (d values) then vdiff (d values) in `trained`.
+  if (sq->sq.qtype != faiss::ScalarQuantizer::QT_8bit || sq->code_size != d || sq->sq.trained.size() != 2 * d) return false;
+  const float *vmin = sq->sq.trained.data(), *vdiff = vmin + d;
+  out.w.resize(d);
+  double base = 0;
+  for (size_t j = 0; j < d; j++) {
+    out.w[j] = q[j] * vdiff[j] / 255.0f;
+    base += double(q[j]) * vmin[j] + 0.5 * double(out.w[j]);
+  }
+  out.base = float(base);
+  out.residual = sq->by_residual;
+  return true;
+}
 
 // Returns the number of results written, or -1 when the index is not one this path handles (the
 // caller then uses faiss's own search).
@@ -122,7 +235,12 @@ static long fastSearch(const faiss::Index *index, const float *q, size_t k, int3
     return long(top.write(labels, distances));
   }
 
-  if (auto ivf = dynamic_cast<const faiss::IndexIVFFlat *>(index)) {
+  if (auto ivf = dynamic_cast<const faiss::IndexIVF *>(index)) {
+    // IVF-Flat lists hold the vectors; IVF-SQ8 lists hold 8-bit codes of them (or of their
+    // residuals from the cell's centroid).
+    const bool isFlat = dynamic_cast<const faiss::IndexIVFFlat *>(index) != nullptr;
+    Sq8Query sq8;
+    if (!isFlat && !prepareSq8(ivf, q, sq8)) return -1;
     auto quantizer = dynamic_cast<const faiss::IndexFlat *>(ivf->quantizer);
     if (!quantizer || quantizer->metric_type != faiss::METRIC_INNER_PRODUCT) return -1;
     // Coarse step: the nprobe cells whose centroids have the largest inner product with q.
@@ -142,7 +260,12 @@ static long fastSearch(const faiss::Index *index, const float *q, size_t k, int3
       faiss::InvertedLists::ScopedCodes codes(lists, cell);
       faiss::InvertedLists::ScopedIds ids(lists, cell);
       if (scores.size() < n) scores.resize(n);
-      dots(q, reinterpret_cast<const float *>(codes.get()), n, d, scores.data());
+      if (isFlat) {
+        dots(q, reinterpret_cast<const float *>(codes.get()), n, d, scores.data());
+      } else {
+        const float base = sq8.base + (sq8.residual ? centroidScores[cell] : 0.0f);
+        sq8Dots(sq8.w.data(), base, codes.get(), n, d, scores.data());
+      }
       top.push(scores.data(), reinterpret_cast<const int64_t *>(ids.get()), 0, n);
     }
     return long(top.write(labels, distances));
@@ -164,6 +287,26 @@ static size_t searchOne(const faiss::Index *index, const float *q, size_t k, int
     distances[written] = D[written];
   }
   return written;
+}
+
+// Replaces the n results' scores with exact inner products against `vectors` (row-major, one row
+// per label, the float vectors an SQ8 index was built from) and restores the order (higher score,
+// then lower label). The 8-bit codes choose the candidates; callers that reuse the scores (serving
+// blends them with other signals) get the model's own values, not the codes' approximations.
+static void rescoreExact(const float *q, const float *vectors, size_t d, size_t n, int32_t *labels, float *distances) {
+  std::vector<std::pair<float, int32_t>> scored(n);
+  for (size_t i = 0; i < n; i++) {
+    float s;
+    dots(q, vectors + size_t(labels[i]) * d, 1, d, &s);
+    scored[i] = {s, labels[i]};
+  }
+  std::sort(scored.begin(), scored.end(), [](const std::pair<float, int32_t> &a, const std::pair<float, int32_t> &b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
+  for (size_t i = 0; i < n; i++) {
+    labels[i] = scored[i].second;
+    distances[i] = scored[i].first;
+  }
 }
 
 }  // namespace recsys

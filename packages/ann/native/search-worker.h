@@ -1,6 +1,6 @@
 // Index.searchAsync: one query searched on the libuv thread pool, so the event loop serves other
-// requests meanwhile. Searches only read the index; the JS index object is referenced until the
-// search ends so it cannot be collected under it.
+// requests meanwhile. Searches only read the index; the JS index object (and the exact vectors, when
+// given) are referenced until the search ends so they cannot be collected under it.
 #pragma once
 #include <napi.h>
 
@@ -13,20 +13,27 @@ namespace recsys {
 
 class SearchWorker : public Napi::AsyncWorker {
  public:
-  SearchWorker(Napi::Env env, Napi::Object owner, const faiss::Index *index, const float *query, size_t k)
+  // `exact`: when not empty, the float vectors to rescore the results with (see rescoreExact).
+  SearchWorker(Napi::Env env, Napi::Object owner, const faiss::Index *index, const float *query, size_t k, Napi::Float32Array exact)
       : Napi::AsyncWorker(env, "recsys:faiss-search"),
         deferred_(Napi::Promise::Deferred::New(env)),
         owner_(Napi::Persistent(owner)),
         index_(index),
         query_(query, query + index->d),
         labels_(k),
-        distances_(k) {}
+        distances_(k) {
+    if (!exact.IsEmpty()) {
+      exactRef_ = Napi::Persistent(static_cast<Napi::Object>(exact));
+      exact_ = exact.Data();
+    }
+  }
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
   void Execute() override {
     try {
       written_ = searchOne(index_, query_.data(), labels_.size(), labels_.data(), distances_.data());
+      if (exact_) rescoreExact(query_.data(), exact_, size_t(index_->d), written_, labels_.data(), distances_.data());
     } catch (const std::exception &ex) {
       SetError(ex.what());
     }
@@ -50,6 +57,8 @@ class SearchWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference owner_;
   const faiss::Index *index_;
+  Napi::ObjectReference exactRef_;
+  const float *exact_ = nullptr;
   std::vector<float> query_;
   std::vector<int32_t> labels_;
   std::vector<float> distances_;

@@ -20,11 +20,13 @@ export interface FaissNativeIndex {
   search(x: number[], k: number): { distances: number[]; labels: number[] };
   /**
    * One query into caller-owned arrays, best first; returns how many results were written (IVF may
-   * find fewer than k). Flat and IVF-Flat inner-product indexes use the addon's SIMD kernel.
+   * find fewer than k). Flat, IVF-Flat and IVF-SQ8 inner-product indexes use the addon's SIMD kernel.
+   * `exact` (ntotal x d floats, the vectors the index was built from) rescores the results with
+   * exact inner products and reorders them.
    */
-  searchInto(query: Float32Array, k: number, labels: Int32Array, distances: Float32Array): number;
+  searchInto(query: Float32Array, k: number, labels: Int32Array, distances: Float32Array, exact?: Float32Array): number;
   /** searchInto on the libuv thread pool; resolves to the results found. */
-  searchAsync(query: Float32Array, k: number): Promise<{ labels: Int32Array; distances: Float32Array }>;
+  searchAsync(query: Float32Array, k: number, exact?: Float32Array): Promise<{ labels: Int32Array; distances: Float32Array }>;
   toBuffer(): Buffer;
   /** efSearch (HNSW) or nprobe (IVF), via faiss::ParameterSpace; throws for an unknown name. */
   setParameter(name: string, value: number): void;

@@ -53,6 +53,23 @@ function measuredRecall(index: FaissIndex, vectors: Float32Array, dim: number, k
   return sum / queries;
 }
 
+/** The serialised index with one field dropped from its JSON header (layout: faiss-index.ts). */
+function withoutHeaderField(bytes: Uint8Array, field: string): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(8, true);
+  const meta = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as Record<string, unknown>;
+  const faissBytes = bytes.subarray((12 + headerLength + 7) & ~7);
+  delete meta[field];
+  const header = new TextEncoder().encode(JSON.stringify(meta));
+  const start = (12 + header.byteLength + 7) & ~7;
+  const out = new Uint8Array(start + faissBytes.byteLength);
+  out.set(bytes.subarray(0, 8));
+  new DataView(out.buffer).setUint32(8, header.byteLength, true);
+  out.set(header, 12);
+  out.set(faissBytes, start);
+  return out;
+}
+
 // Small catalogues keep these quick on a busy machine; one thread avoids OpenMP spinning.
 const threads = { buildThreads: 1, searchThreads: 1 };
 
@@ -137,14 +154,14 @@ describe.skipIf(!load.ok)('FaissIndex', () => {
 
   it('ivf: calibration picks the smallest nprobe that reaches recall@k >= 0.95; a fixed nprobe of 1 falls short', () => {
     const clustered = clusteredVectors(3_000, dim, 32, 2);
-    const index = FaissIndex.build(clustered, dim, { kind: 'ivf', nlist: 32, calibrationK: 200, ...threads });
+    const index = FaissIndex.build(clustered, dim, { kind: 'ivf', ivfEncoding: 'flat', nlist: 32, calibrationK: 200, ...threads });
     expect(index.info.description).toBe('IVF32,Flat');
     expect(index.info.nprobe).toBeGreaterThan(1);
     expect(index.info.nprobe).toBeLessThan(32);
     expect(index.info.recall).toBeGreaterThanOrEqual(0.95);
     expect(measuredRecall(index, clustered, dim, 200)).toBeGreaterThanOrEqual(0.95);
 
-    const narrow = FaissIndex.build(clustered, dim, { kind: 'ivf', nlist: 32, nprobe: 1, calibrationK: 200, ...threads });
+    const narrow = FaissIndex.build(clustered, dim, { kind: 'ivf', ivfEncoding: 'flat', nlist: 32, nprobe: 1, calibrationK: 200, ...threads });
     expect(narrow.info.recall).toBeUndefined();
     expect(measuredRecall(narrow, clustered, dim, 200)).toBeLessThan(0.5);
   });
@@ -209,11 +226,110 @@ describe.skipIf(!load.ok)('FaissIndex', () => {
     expect(() => FaissIndex.fromBytes(corrupt)).toThrow(/not a serialised faiss index/);
   });
 
-  it('keeps IVF nprobe across a round trip', () => {
-    const index = FaissIndex.build(vectors, dim, { kind: 'ivf', nlist: 32, calibrationK: 100, ...threads });
-    const restored = FaissIndex.fromBytes(index.toBytes());
-    expect(restored.info.nprobe).toBe(index.info.nprobe);
-    const query = randomVectors(1, dim, 13);
-    expect(Array.from(restored.search(query, 100).rows)).toEqual(Array.from(index.search(query, 100).rows));
+  it('returns exactly the k best, ties broken by the lower row, for flat and for IVF cells scanned in any order', () => {
+    // 40 distinct rows repeated: every score is shared by 50 rows, so the cut at k falls inside a tie.
+    const distinct = randomVectors(40, dim, 31);
+    const repeated = new Float32Array(2_000 * dim);
+    for (let i = 0; i < 2_000; i++) repeated.set(distinct.subarray((i % 40) * dim, (i % 40) * dim + dim), i * dim);
+    const query = randomVectors(1, dim, 32);
+    const score = (row: number) => {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += query[d]! * repeated[row * dim + d]!;
+      return s;
+    };
+    const byRank = Array.from({ length: 2_000 }, (_, row) => row).sort((a, b) => score(b) - score(a) || a - b);
+    const flat = FaissIndex.build(repeated, dim, { kind: 'flat', ...threads });
+    const ivf = FaissIndex.build(repeated, dim, { kind: 'ivf', ivfEncoding: 'flat', nlist: 8, nprobe: 8, ...threads });
+    for (const k of [1, 75, 333, 2_000]) {
+      expect(Array.from(flat.search(query, k).rows)).toEqual(byRank.slice(0, k));
+      expect(Array.from(ivf.search(query, k).rows)).toEqual(byRank.slice(0, k));
+    }
+  });
+
+  it('ivf sq8: the kernel finds the rows faiss finds, with its scores, for any dimension', () => {
+    for (const d of [16, 13]) {
+      const rows = clusteredVectors(3_000, d, 32, 40 + d);
+      for (const nprobe of [3, 32]) {
+        const index = FaissIndex.build(rows, d, { kind: 'ivf', ivfEncoding: 'sq8', nlist: 32, nprobe, ...threads });
+        expect(index.info).toMatchObject({ description: 'IVF32,SQ8', ivfEncoding: 'sq8', nprobe });
+        for (let q = 0; q < 5; q++) {
+          const query = randomVectors(1, d, 300 + q);
+          const ours = index.search(query, 100);
+          const faiss = index.searchWithFaiss(query, 100);
+          expect(Array.from(ours.rows)).toEqual(Array.from(faiss.rows));
+          for (let i = 0; i < ours.scores.length; i++) expect(Math.abs(ours.scores[i]! - faiss.scores[i]!)).toBeLessThan(1e-4 * (1 + Math.abs(faiss.scores[i]!)));
+        }
+      }
+    }
+  });
+
+  it('ivf sq8: calibrated against exact search, reaches recall@k >= 0.95 with scores close to the exact inner products', async () => {
+    const clustered = clusteredVectors(3_000, dim, 32, 2);
+    // SQ8 is the default encoding.
+    const index = FaissIndex.build(clustered, dim, { kind: 'ivf', nlist: 32, calibrationK: 200, ...threads });
+    expect(index.info).toMatchObject({ description: 'IVF32,SQ8', ivfEncoding: 'sq8' });
+    expect(index.info.recall).toBeGreaterThanOrEqual(0.95);
+    expect(measuredRecall(index, clustered, dim, 200)).toBeGreaterThanOrEqual(0.95);
+    // Scores are decoded from 8-bit codes: close to the exact inner products, not equal. Rows outside
+    // the range seen in training are clamped, so a few err more.
+    const errors: number[] = [];
+    for (let q = 0; q < 10; q++) {
+      const query = randomVectors(1, dim, 51 + q);
+      const { rows, scores } = await index.searchAsync(query, 200);
+      for (let i = 0; i < rows.length; i++) {
+        let dot = 0;
+        for (let d = 0; d < dim; d++) dot += query[d]! * clustered[rows[i]! * dim + d]!;
+        errors.push(Math.abs(scores[i]! - dot) / Math.abs(dot));
+      }
+    }
+    errors.sort((a, b) => a - b);
+    expect(errors[errors.length >> 1]).toBeLessThan(0.01);
+    expect(errors.at(-1)).toBeLessThan(0.1);
+  });
+
+  it('ivf sq8 with its float vectors: the same rows, rescored with exact inner products, best first', async () => {
+    const clustered = clusteredVectors(3_000, dim, 32, 5);
+    const index = FaissIndex.build(clustered, dim, { kind: 'ivf', ivfEncoding: 'sq8', nlist: 32, nprobe: 8, ...threads });
+    const query = randomVectors(1, dim, 77);
+    const approximate = index.search(query, 150);
+    index.useExactVectors(clustered);
+    const restored = FaissIndex.fromBytes(index.toBytes(), { exactVectors: clustered });
+    for (const result of [index.search(query, 150), await index.searchAsync(query, 150), restored.search(query, 150)]) {
+      expect([...result.rows].sort((a, b) => a - b)).toEqual([...approximate.rows].sort((a, b) => a - b));
+      for (let i = 0; i < result.rows.length; i++) {
+        let dot = 0;
+        for (let d = 0; d < dim; d++) dot += query[d]! * clustered[result.rows[i]! * dim + d]!;
+        expect(result.scores[i]).toBeCloseTo(dot, 4);
+        if (i > 0) expect(result.scores[i]!).toBeLessThanOrEqual(result.scores[i - 1]!);
+      }
+    }
+    expect(() => index.useExactVectors(clustered.subarray(dim))).toThrow(RangeError);
+  });
+
+  it('keeps the IVF encoding across a round trip and answers the same', () => {
+    const index = FaissIndex.build(vectors, dim, { kind: 'ivf', ivfEncoding: 'sq8', nlist: 32, calibrationK: 100, ...threads });
+    const bytes = index.toBytes({ modelVersion: 'v1' });
+    // A quarter of the float vectors' bytes, plus ids and centroids.
+    expect(bytes.byteLength).toBeLessThan(FaissIndex.build(vectors, dim, { kind: 'ivf', ivfEncoding: 'flat', nlist: 32, nprobe: 1, ...threads }).toBytes().byteLength / 2);
+    const restored = FaissIndex.fromBytes(bytes, { modelVersion: 'v1' });
+    expect(restored.info).toMatchObject({ description: 'IVF32,SQ8', ivfEncoding: 'sq8', nprobe: index.info.nprobe });
+    const query = randomVectors(1, dim, 17);
+    const before = index.search(query, 100);
+    const after = restored.search(query, 100);
+    expect(Array.from(after.rows)).toEqual(Array.from(before.rows));
+    expect(Array.from(after.scores)).toEqual(Array.from(before.scores));
+  });
+
+  it('keeps IVF nprobe across a round trip, for either encoding and for headers written before encodings existed', () => {
+    for (const ivfEncoding of ['flat', 'sq8'] as const) {
+      const index = FaissIndex.build(vectors, dim, { kind: 'ivf', ivfEncoding, nlist: 32, calibrationK: 100, ...threads });
+      const bytes = index.toBytes();
+      const query = randomVectors(1, dim, 13);
+      for (const saved of [bytes, withoutHeaderField(bytes, 'ivfEncoding')]) {
+        const restored = FaissIndex.fromBytes(saved);
+        expect(restored.info.nprobe).toBe(index.info.nprobe);
+        expect(Array.from(restored.search(query, 100).rows)).toEqual(Array.from(index.search(query, 100).rows));
+      }
+    }
   });
 });

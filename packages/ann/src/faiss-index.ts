@@ -12,6 +12,12 @@ import { recallAtK } from './recall.js';
 
 export type FaissIndexKind = 'flat' | 'hnsw' | 'ivf';
 
+/**
+ * How IVF cells store their vectors: 'flat' as float32 (exact scores), 'sq8' as 8-bit codes of the
+ * residuals from the cell's centroid (faiss's SQ8: a quarter of the memory, approximate scores).
+ */
+export type FaissIvfEncoding = 'flat' | 'sq8';
+
 export interface FaissIndexOptions {
   /** Index structure; 'auto' chooses by catalogue size (chooseFaissIndexKind). */
   kind?: FaissIndexKind | 'auto';
@@ -25,6 +31,8 @@ export interface FaissIndexOptions {
   efConstruction?: number;
   /** IVF cells; default about the square root of the catalogue size. */
   nlist?: number;
+  /** How IVF cells store the vectors (see FaissIvfEncoding); default DEFAULT_IVF_ENCODING. */
+  ivfEncoding?: FaissIvfEncoding;
   /** Fixed efSearch at `calibrationK` (scaled with k at query time), skipping calibration. */
   efSearch?: number;
   /** Fixed nprobe, skipping calibration. */
@@ -46,6 +54,17 @@ export interface FaissIndexOptions {
   /** The faiss addon; default: the one compiled at install (throws when it is missing). */
   addon?: FaissAddon;
 }
+
+/**
+ * IVF encoding when none is given: SQ8. On clustered 64-dim data at the calibrated nprobe it kept
+ * recall@1000 at 0.96-0.97 (as IVF-Flat), searched in 60% of IVF-Flat's time at 100k and 55% at 1M
+ * (the scan reads a quarter of the bytes), and holds the index in 28% of the memory (69 MB instead of
+ * 252 MB at 1M), for a build a few seconds longer (calibration against brute force). Its scores are
+ * approximate: typically within 1% of the exact inner product, a few rows clamped at the trained
+ * range by several %; the vector index factory therefore rescores the results with the float
+ * vectors (useExactVectors). Figures: docs/benchmarks.md, "ANN index".
+ */
+export const DEFAULT_IVF_ENCODING: FaissIvfEncoding = 'sq8';
 
 const DEFAULTS = {
   flatMaxSize: 50_000,
@@ -70,6 +89,8 @@ export interface FaissIndexInfo {
   efSearch?: number;
   /** IVF: cells probed per query. */
   nprobe?: number;
+  /** IVF: how the cells store the vectors (absent in indexes persisted before it existed: 'flat'). */
+  ivfEncoding?: FaissIvfEncoding;
   calibrationK: number;
   /** Mean recall@calibrationK measured at build time, worst query group (1 for flat; absent when efSearch / nprobe were fixed). */
   recall?: number;
@@ -82,7 +103,7 @@ export interface FaissIndexInfo {
  * - up to `flatMaxSize` (50k): Flat, exact. At 100k x 64 and k = 1000 brute force in faiss took
  *   4 ms per query, while HNSW32 needed efSearch 3000 for recall 0.95, then took 26 ms, after a
  *   6-minute build. Brute force grows linearly: ~40-60 ms at 1M.
- * - above `hnswMaxSize`: IVF (nlist ~ 3 sqrt(n)). At 100k x 64 on clustered data IVF1024 answered
+ * - above `hnswMaxSize`: IVF (nlist ~ 3 sqrt(n)), its cells SQ8-encoded by default (DEFAULT_IVF_ENCODING). At 100k x 64 on clustered data IVF1024 answered
  *   in 1.6 ms at recall 0.97 (Flat 4.3 ms, IVF256 2.5 ms): a 4 ms search is most of a request's
  *   budget at 300 requests/s on one event loop. At 1M x 64, IVF1024 built in under a minute and
  *   answered in 19 ms on clustered data; on structureless Gaussian data calibration ends up
@@ -118,6 +139,11 @@ const IVF_TRAIN_PER_CELL = 64;
 
 export class FaissIndex implements VectorIndex {
   private currentEf = -1;
+  /**
+   * The float vectors an SQ8 index was built from, when known: its results are rescored with them,
+   * so callers get exact inner products (the 8-bit codes only choose the candidates).
+   */
+  private exact: Float32Array | undefined;
 
   private constructor(
     private readonly addon: FaissAddon,
@@ -148,7 +174,8 @@ export class FaissIndex implements VectorIndex {
     const kind = options.kind === undefined || options.kind === 'auto' ? chooseFaissIndexKind(size, options) : options.kind;
     const hnswM = options.hnswM ?? DEFAULTS.hnswM;
     const nlist = Math.max(1, Math.min(options.nlist ?? defaultNlist(size), size));
-    const description = kind === 'flat' ? 'Flat' : kind === 'hnsw' ? `HNSW${hnswM},Flat` : `IVF${nlist},Flat`;
+    const ivfEncoding = options.ivfEncoding ?? DEFAULT_IVF_ENCODING;
+    const description = kind === 'flat' ? 'Flat' : kind === 'hnsw' ? `HNSW${hnswM},Flat` : `IVF${nlist},${ivfEncoding === 'sq8' ? 'SQ8' : 'Flat'}`;
     const calibrationK = Math.min(options.calibrationK ?? DEFAULTS.calibrationK, size);
     const random = mulberry32(options.seed ?? DEFAULTS.seed);
 
@@ -162,7 +189,7 @@ export class FaissIndex implements VectorIndex {
       native.add(toPlainArray(vectors.subarray(start * dim, Math.min(size, start + rows) * dim)));
     }
 
-    const meta: FaissIndexInfo = { kind, description, dim, size, calibrationK, recall: 1 };
+    const meta: FaissIndexInfo = { kind, description, dim, size, calibrationK, recall: 1, ...(kind === 'ivf' ? { ivfEncoding } : {}) };
     const index = new FaissIndex(addon, native, meta, options.searchThreads ?? DEFAULTS.searchThreads);
     if (kind === 'flat' || size === 0) return index;
 
@@ -178,7 +205,11 @@ export class FaissIndex implements VectorIndex {
   }
 
   /** Restores an index written by toBytes; refuses one persisted for another model version. */
-  static fromBytes(bytes: Uint8Array, options: { modelVersion?: string; searchThreads?: number; addon?: FaissAddon } = {}): FaissIndex {
+  /** `exactVectors`: the vectors it was built from, to rescore an SQ8 index's results with (see useExactVectors). */
+  static fromBytes(
+    bytes: Uint8Array,
+    options: { modelVersion?: string; searchThreads?: number; addon?: FaissAddon; exactVectors?: Float32Array } = {},
+  ): FaissIndex {
     const { meta, faissBytes } = decodeFaissIndex(bytes);
     if (options.modelVersion !== undefined && meta.modelVersion !== options.modelVersion) {
       throw new FaissIndexFormatError(`index was built for model version ${meta.modelVersion ?? '(none)'}, not ${options.modelVersion}`);
@@ -189,7 +220,22 @@ export class FaissIndex implements VectorIndex {
       throw new FaissIndexFormatError(`index holds ${native.ntotal()} x ${native.getDimension()}, header says ${meta.size} x ${meta.dim}`);
     }
     if (meta.nprobe !== undefined) native.setParameter('nprobe', meta.nprobe);
-    return new FaissIndex(addon, native, meta, options.searchThreads ?? DEFAULTS.searchThreads);
+    const index = new FaissIndex(addon, native, meta, options.searchThreads ?? DEFAULTS.searchThreads);
+    if (options.exactVectors) index.useExactVectors(options.exactVectors);
+    return index;
+  }
+
+  /**
+   * Rescores the results of an SQ8 index with `vectors` (size x dim, the rows it was built from,
+   * kept by reference): ~1,000 exact inner products per search, on the same thread as the search.
+   * A no-op for the other kinds, whose scores are exact already.
+   */
+  useExactVectors(vectors: Float32Array): void {
+    if (this.meta.kind !== 'ivf' || this.meta.ivfEncoding !== 'sq8') return;
+    if (vectors.length !== this.meta.size * this.meta.dim) {
+      throw new RangeError(`exact vectors hold ${vectors.length} values, the index ${this.meta.size} x ${this.meta.dim}`);
+    }
+    this.exact = vectors;
   }
 
   /** Serialises the index (faiss's own format inside a small header), optionally labelled with a model version. */
@@ -205,7 +251,7 @@ export class FaissIndex implements VectorIndex {
     // Flat and IVF answer through the addon's SIMD path, straight into typed arrays.
     const rows = new Int32Array(kk);
     const scores = new Float32Array(kk);
-    const found = this.native.searchInto(query, kk, rows, scores);
+    const found = this.native.searchInto(query, kk, rows, scores, this.exact);
     // IVF may find fewer than k when the probed cells hold fewer vectors.
     if (found < kk) return { rows: rows.slice(0, found), scores: scores.slice(0, found) };
     return { rows, scores };
@@ -223,7 +269,7 @@ export class FaissIndex implements VectorIndex {
   async searchAsync(query: Float32Array, k: number): Promise<SearchResult> {
     const kk = this.prepare(query, k);
     if (kk === 0) return { rows: new Int32Array(0), scores: new Float32Array(0) };
-    const { labels, distances } = await this.native.searchAsync(query, kk);
+    const { labels, distances } = await this.native.searchAsync(query, kk, this.exact);
     return { rows: labels, scores: distances };
   }
 
@@ -260,9 +306,11 @@ export class FaissIndex implements VectorIndex {
       ? [options.calibrationQueries]
       : defaultCalibrationQueries(vectors, dim, options.calibrationSamples ?? DEFAULTS.calibrationSamples, random);
     if (groups.some((g) => g.length === 0 || g.length % dim !== 0)) throw new RangeError(`calibration queries must be non-empty rows of dim ${dim}`);
-    // Ground truth: IVF probing every cell is exact and several times faster than ExactIndex.
-    const exact: VectorIndex = this.meta.kind === 'ivf' ? this : new ExactIndex(vectors, dim);
-    if (this.meta.kind === 'ivf') this.native.setParameter('nprobe', nlist);
+    // Ground truth: IVF-Flat probing every cell is exact and several times faster than ExactIndex;
+    // SQ8 scores are approximate, so its truth is brute force.
+    const ivfIsExact = this.meta.kind === 'ivf' && this.meta.ivfEncoding !== 'sq8';
+    const exact: VectorIndex = ivfIsExact ? this : new ExactIndex(vectors, dim);
+    if (ivfIsExact) this.native.setParameter('nprobe', nlist);
     const probes = groups.map((queries) => {
       const truth: Int32Array[] = [];
       for (let off = 0; off < queries.length; off += dim) truth.push(exact.search(queries.subarray(off, off + dim), k).rows);

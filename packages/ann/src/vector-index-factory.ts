@@ -52,7 +52,10 @@ export function createVectorIndexFactory(options: VectorIndexFactoryOptions = {}
     addon,
     build(vectors: Float32Array, dim: number): VectorIndex {
       try {
-        return FaissIndex.build(vectors, dim, { ...options.faiss, addon });
+        const index = FaissIndex.build(vectors, dim, { ...options.faiss, addon });
+        // Serving blends the scores with other signals: SQ8 results are rescored with the floats.
+        index.useExactVectors(vectors);
+        return index;
       } catch (error) {
         if (error instanceof RangeError) throw error; // the caller's mistake, not faiss's
         logger?.warn({ reason: error instanceof Error ? error.message : String(error), dim }, 'faiss index build failed: using exact search for this index');
@@ -62,7 +65,10 @@ export function createVectorIndexFactory(options: VectorIndexFactoryOptions = {}
     restore(bytes: Uint8Array, vectors: Float32Array, dim: number): VectorIndex | undefined {
       try {
         const index = FaissIndex.fromBytes(bytes, { addon, searchThreads: options.faiss?.searchThreads });
-        if (index.dim === dim && index.size * dim === vectors.length) return index;
+        if (index.dim === dim && index.size * dim === vectors.length) {
+          index.useExactVectors(vectors);
+          return index;
+        }
         logger?.warn({ saved: `${index.size} x ${index.dim}`, vectors: `${vectors.length / dim} x ${dim}` }, 'saved faiss index does not match the model: rebuilding it');
       } catch (error) {
         logger?.warn({ reason: error instanceof Error ? error.message : String(error) }, 'saved faiss index unreadable: rebuilding it');
