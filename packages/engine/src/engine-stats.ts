@@ -36,4 +36,6 @@ export interface EngineStats {
   user_state_cache: CacheStats & { size: number };
   /** The catalogue view, model and popularity: a miss is a rebuild from the store. */
   serving_state_cache: CacheStats;
+  /** Users' ANN candidates kept between their requests: a hit skips the search. */
+  candidate_cache: CacheStats;
 }

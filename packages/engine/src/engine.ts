@@ -533,6 +533,7 @@ export class RecommendationEngine {
     return {
       user_state_cache: { ...this.users.counter.snapshot(), size: this.users.size },
       serving_state_cache: this.serving.counter.snapshot(),
+      candidate_cache: this.serving.candidateCounter.snapshot(),
     };
   }
 

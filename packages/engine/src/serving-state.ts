@@ -41,6 +41,8 @@ export class ServingStateCache {
   private eventsSincePopularity = 0;
   /** A miss is a request that waited for a rebuild from the store. */
   readonly counter = new CacheCounter();
+  /** The MF signal's per-user ANN results (candidate pools), across the states built. */
+  readonly candidateCounter = new CacheCounter();
 
   constructor(
     private readonly store: Store,
@@ -105,7 +107,7 @@ export class ServingStateCache {
       return {
         catalog,
         bundle,
-        mf: bundle?.mf?.bind(catalog),
+        mf: bundle?.mf?.bind(catalog, { lookups: this.candidateCounter }),
         ncf: bundle?.ncf?.bind(catalog),
         story: this.story?.signal(catalog, bundle?.story),
         popularity: await this.popularity(catalog),

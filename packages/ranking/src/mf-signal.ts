@@ -45,9 +45,19 @@ export class MfModel {
   }
 
   /** Binds the model to the current catalogue (cheap; redone when the catalogue changes). */
-  bind(catalog: CatalogView): MfSignal {
-    return new MfSignal(this, catalog);
+  bind(catalog: CatalogView, searchCache: SearchCacheOptions = {}): MfSignal {
+    return new MfSignal(this, catalog, searchCache);
   }
+}
+
+/** Users whose ANN results an MfSignal keeps (see MfSignal.searched): ~8 MB at k = 1,000. */
+export const DEFAULT_SEARCH_CACHE_SIZE = 1_000;
+
+export interface SearchCacheOptions {
+  /** Users kept; default DEFAULT_SEARCH_CACHE_SIZE, 0 turns the cache off. */
+  size?: number;
+  /** Told of each request's lookup (prefetchCandidates): for the cache metrics, across model versions. */
+  lookups?: { hit(): void; miss(): void };
 }
 
 /** The ALS model seen through catalogue rows. */
@@ -61,14 +71,20 @@ export class MfSignal implements CollaborativeSignal {
   private searchedStamp: Int32Array | undefined;
   private stamp = 0;
   private searchedVector: Float32Array | undefined;
-  /** ANN results searched ahead of rank() (prefetchCandidates), by the vector searched. */
-  private readonly prefetched = new WeakMap<Float32Array, { k: number; result: SearchResult }>();
+  /**
+   * The candidate-pool cache: ANN results of the most recently served users, by the vector searched
+   * (memoised per history below, so a user's next request, a refresh or the next rail, skips the
+   * search). A user who acts gets a new history, hence a new vector; a new model version or
+   * catalogue binds a new signal. Bounded, oldest out: ~8 KB an entry.
+   */
+  private readonly searched = new Map<Float32Array, { k: number; result: SearchResult }>();
   /** Fold-ins by history: the engine's prefetch and rank() ask for the same user's vector. */
   private readonly folded = new WeakMap<readonly UserItemFeature[], Float32Array | null>();
 
   constructor(
     private readonly model: MfModel,
     private readonly catalog: CatalogView,
+    private readonly searchCache: SearchCacheOptions = {},
   ) {
     this.rows = new ItemRows(model.itemIds, catalog);
   }
@@ -86,9 +102,28 @@ export class MfSignal implements CollaborativeSignal {
 
   async prefetchCandidates(vector: Float32Array, k: number): Promise<void> {
     const { index } = this.model;
-    if (!index.searchAsync) return;
     const kk = this.searchSize(k);
-    this.prefetched.set(vector, { k: kk, result: await index.searchAsync(vector, kk) });
+    if (!index.searchAsync) return;
+    if (this.cachedSearch(vector, kk)) return this.searchCache.lookups?.hit();
+    this.searchCache.lookups?.miss();
+    this.cacheSearch(vector, kk, await index.searchAsync(vector, kk));
+  }
+
+  /** Cached results of searching `vector` for `k`, now the most recently used. */
+  private cachedSearch(vector: Float32Array, k: number): SearchResult | undefined {
+    const entry = this.searched.get(vector);
+    if (entry?.k !== k) return undefined;
+    this.searched.delete(vector);
+    this.searched.set(vector, entry);
+    return entry.result;
+  }
+
+  private cacheSearch(vector: Float32Array, k: number, result: SearchResult): SearchResult {
+    const size = this.searchCache.size ?? DEFAULT_SEARCH_CACHE_SIZE;
+    this.searched.delete(vector);
+    if (this.searched.size >= size) this.searched.delete(this.searched.keys().next().value!);
+    if (size > 0) this.searched.set(vector, { k, result });
+    return result;
   }
 
   // Ask for a few extra: items removed from the catalogue since training map to no row.
@@ -98,8 +133,7 @@ export class MfSignal implements CollaborativeSignal {
 
   candidates(vector: Float32Array, k: number): Int32Array {
     const kk = this.searchSize(k);
-    const ahead = this.prefetched.get(vector);
-    const { rows, scores } = ahead?.k === kk ? ahead.result : this.model.index.search(vector, kk);
+    const { rows, scores } = this.cachedSearch(vector, kk) ?? this.cacheSearch(vector, kk, this.model.index.search(vector, kk));
     this.searchedScores ??= new Float32Array(this.catalog.size);
     this.searchedStamp ??= new Int32Array(this.catalog.size);
     this.stamp = (this.stamp + 1) | 0 || 1;

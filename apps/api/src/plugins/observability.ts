@@ -23,7 +23,7 @@ export function registerObservabilityMetrics(registry: Registry, engine: Recomme
   // it: a collect() that fills several metrics sits on the first of them.
   const caches = () => {
     const stats = engine.stats();
-    return [['user_state', stats.user_state_cache], ['serving_state', stats.serving_state_cache]] as const;
+    return [['user_state', stats.user_state_cache], ['serving_state', stats.serving_state_cache], ['candidate', stats.candidate_cache]] as const;
   };
   // Caches: a counter fed by the difference since the last scrape (the engine counts from start).
   const seen = new Map<string, number>();
