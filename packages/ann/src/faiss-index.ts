@@ -204,8 +204,10 @@ export class FaissIndex implements VectorIndex {
     return index;
   }
 
-  /** Restores an index written by toBytes; refuses one persisted for another model version. */
-  /** `exactVectors`: the vectors it was built from, to rescore an SQ8 index's results with (see useExactVectors). */
+  /**
+   * Restores an index written by toBytes; refuses one persisted for another model version.
+   * `exactVectors`: the vectors it was built from, to rescore an SQ8 index's results with (see useExactVectors).
+   */
   static fromBytes(
     bytes: Uint8Array,
     options: { modelVersion?: string; searchThreads?: number; addon?: FaissAddon; exactVectors?: Float32Array } = {},

@@ -2,6 +2,7 @@ import { EVENT_TYPES, type InteractionEvent } from '@recsys/core';
 import { EventIdIndex } from './event-id-index.js';
 import { canonicalIsoMs, formatIsoMs } from './iso-time.js';
 import { StringPool } from './string-pool.js';
+import { UserRowChains } from './user-row-chains.js';
 import { grownSize, resized } from './typed-growth.js';
 
 // The event log's events in memory, as columns instead of one object per event: half a million
@@ -115,13 +116,9 @@ export class EventTable {
   /** Allocated with the first `received_at` kept as a number (events appended directly have none). */
   private receivedOf: Float64Array | undefined;
   private slotOf: Int32Array;
-  private nextOfUser: Int32Array;
   private pool: Float64Array;
   private poolUsed = 0;
-  /** Per user index: first and last row, and row count. */
-  private firstOf: Int32Array;
-  private lastOf: Int32Array;
-  private countOf: Int32Array;
+  private readonly chains: UserRowChains;
   /** Scratch for `push`. */
   private kinds = new Uint8Array(32);
 
@@ -135,12 +132,8 @@ export class EventTable {
     this.shapeOf = new Uint16Array(this.capacity);
     this.timestampOf = new Float64Array(this.capacity);
     this.slotOf = new Int32Array(this.capacity);
-    this.nextOfUser = new Int32Array(this.capacity);
     this.pool = new Float64Array(this.capacity);
-    const users = Math.max(16, this.capacity >> 2);
-    this.firstOf = new Int32Array(users);
-    this.lastOf = new Int32Array(users);
-    this.countOf = new Int32Array(users);
+    this.chains = new UserRowChains(this.capacity);
   }
 
   get length(): number {
@@ -306,8 +299,8 @@ export class EventTable {
   rowsOf(userId: string): number[] {
     const user = this.users.indexOf(userId);
     if (user === NONE) return [];
-    const rows = new Array<number>(this.countOf[user]!);
-    for (let row = this.firstOf[user]!, i = 0; row !== NONE; row = this.nextOfUser[row]!) rows[i++] = row;
+    const rows = new Array<number>(this.chains.count(user));
+    for (let row = this.chains.first(user), i = 0; row !== NONE; row = this.chains.next(row)) rows[i++] = row;
     return rows;
   }
 
@@ -315,8 +308,8 @@ export class EventTable {
   forUser(userId: string): InteractionEvent[] {
     const user = this.users.indexOf(userId);
     if (user === NONE) return [];
-    const events = new Array<InteractionEvent>(this.countOf[user]!);
-    for (let row = this.firstOf[user]!, i = 0; row !== NONE; row = this.nextOfUser[row]!) events[i++] = this.event(row);
+    const events = new Array<InteractionEvent>(this.chains.count(user));
+    for (let row = this.chains.first(user), i = 0; row !== NONE; row = this.chains.next(row)) events[i++] = this.event(row);
     return events;
   }
 
@@ -388,20 +381,10 @@ export class EventTable {
     this.rows = to + 1;
   }
 
-  /** Appends `row` to the user's chain. */
+  /** Makes `row` the user's latest. */
   private link(row: number, user: number): void {
     this.userOf[row] = user;
-    this.nextOfUser[row] = NONE;
-    if (user >= this.firstOf.length) {
-      const size = grownSize(this.firstOf.length, user + 1);
-      this.firstOf = resized(this.firstOf, size);
-      this.lastOf = resized(this.lastOf, size);
-      this.countOf = resized(this.countOf, size);
-    }
-    if (this.countOf[user] === 0) this.firstOf[user] = row;
-    else this.nextOfUser[this.lastOf[user]!] = row;
-    this.lastOf[user] = row;
-    this.countOf[user]!++;
+    this.chains.link(row, user);
   }
 
   private received(): Float64Array {
@@ -418,7 +401,7 @@ export class EventTable {
     this.timestampOf = resized(this.timestampOf, size);
     if (this.receivedOf) this.receivedOf = resized(this.receivedOf, size);
     this.slotOf = resized(this.slotOf, size);
-    this.nextOfUser = resized(this.nextOfUser, size);
+    this.chains.growRows(size);
     this.capacity = size;
   }
 

@@ -1,5 +1,6 @@
 import type { UserItemFeature } from '@recsys/core';
 import { StringPool } from './string-pool.js';
+import { UserRowChains } from './user-row-chains.js';
 import { grownSize, resized } from './typed-growth.js';
 
 // The user-item features of the embedded feature store as columns: one row per (user, item) pair
@@ -22,11 +23,7 @@ export class UserItemTable {
   private eventsOf: Float64Array;
   private consumedOf: Uint8Array;
   private lastAtOf: Float64Array;
-  private nextOfUser: Int32Array;
-  /** Per user index: first and last row, and pair count. */
-  private firstOf: Int32Array;
-  private lastOf: Int32Array;
-  private countOf: Int32Array;
+  private readonly chains: UserRowChains;
   /** Row + 1 per slot, EMPTY for none; at most half full. */
   private slots: Int32Array;
 
@@ -38,11 +35,7 @@ export class UserItemTable {
     this.eventsOf = new Float64Array(this.capacity);
     this.consumedOf = new Uint8Array(this.capacity);
     this.lastAtOf = new Float64Array(this.capacity);
-    this.nextOfUser = new Int32Array(this.capacity);
-    const users = Math.max(16, this.capacity >> 2);
-    this.firstOf = new Int32Array(users);
-    this.lastOf = new Int32Array(users);
-    this.countOf = new Int32Array(users);
+    this.chains = new UserRowChains(this.capacity);
     let slots = 1024;
     while (slots < this.capacity * 2) slots *= 2;
     this.slots = new Int32Array(slots);
@@ -75,7 +68,7 @@ export class UserItemTable {
     this.eventsOf[row] = 0;
     this.consumedOf[row] = 0;
     this.lastAtOf[row] = at;
-    this.link(row, user);
+    this.chains.link(row, user);
     this.rows = row + 1;
     if (this.rows * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     else this.slots[slot] = row + 1;
@@ -113,8 +106,8 @@ export class UserItemTable {
 
   /** The pairs of the user at `index` in `userAt` order. */
   forUserIndex(user: number): UserItemFeature[] {
-    const features = new Array<UserItemFeature>(this.countOf[user]!);
-    for (let row = this.firstOf[user]!, i = 0; row !== NONE; row = this.nextOfUser[row]!) features[i++] = this.feature(row);
+    const features = new Array<UserItemFeature>(this.chains.count(user));
+    for (let row = this.chains.first(user), i = 0; row !== NONE; row = this.chains.next(row)) features[i++] = this.feature(row);
     return features;
   }
 
@@ -132,37 +125,23 @@ export class UserItemTable {
     const user = this.users.indexOf(userId);
     if (user === NONE) return [];
     const items: string[] = [];
-    for (let row = this.firstOf[user]!; row !== NONE; row = this.nextOfUser[row]!) items.push(this.items.at(this.itemOf[row]!));
+    for (let row = this.chains.first(user); row !== NONE; row = this.chains.next(row)) items.push(this.items.at(this.itemOf[row]!));
     return items;
   }
 
   /** A new table without the user's pairs; the other users keep their order, and so do their pairs. */
   withoutUser(userId: string): UserItemTable {
     const gone = this.users.indexOf(userId);
-    const out = new UserItemTable(this.rows - (gone === NONE ? 0 : this.countOf[gone]!) + 16);
+    const out = new UserItemTable(this.rows - (gone === NONE ? 0 : this.chains.count(gone)) + 16);
     for (let user = 0; user < this.users.size; user++) {
       if (user === gone) continue;
       const userName = this.users.at(user);
-      for (let row = this.firstOf[user]!; row !== NONE; row = this.nextOfUser[row]!) {
+      for (let row = this.chains.first(user); row !== NONE; row = this.chains.next(row)) {
         const to = out.upsert(userName, this.items.at(this.itemOf[row]!), this.lastAtOf[row]!);
         out.add(to, this.preferenceOf[row]!, this.eventsOf[row]!, this.consumedOf[row] === 1, this.lastAtOf[row]!);
       }
     }
     return out;
-  }
-
-  private link(row: number, user: number): void {
-    this.nextOfUser[row] = NONE;
-    if (user >= this.firstOf.length) {
-      const size = grownSize(this.firstOf.length, user + 1);
-      this.firstOf = resized(this.firstOf, size);
-      this.lastOf = resized(this.lastOf, size);
-      this.countOf = resized(this.countOf, size);
-    }
-    if (this.countOf[user] === 0) this.firstOf[user] = row;
-    else this.nextOfUser[this.lastOf[user]!] = row;
-    this.lastOf[user] = row;
-    this.countOf[user]!++;
   }
 
   private grow(rows: number): void {
@@ -173,7 +152,7 @@ export class UserItemTable {
     this.eventsOf = resized(this.eventsOf, size);
     this.consumedOf = resized(this.consumedOf, size);
     this.lastAtOf = resized(this.lastAtOf, size);
-    this.nextOfUser = resized(this.nextOfUser, size);
+    this.chains.growRows(size);
     this.capacity = size;
   }
 
