@@ -10,8 +10,7 @@ import { CONTEXT_LEARNERS } from './context/registry.js';
 /** The trained models of one version, ready to serve. */
 export interface ModelBundle {
   version: string;
-  /** The users and items behind the collaborative models' rows (both train on the same matrix). */
-  userIds: readonly string[];
+  /** The items behind the collaborative models' rows (the users' are the NCF model's, when there is one). */
   itemIds: readonly string[];
   mf?: MfModel;
   ncf?: NcfModel;
@@ -68,13 +67,13 @@ export function decodeBundle(version: string, artifacts: Artifacts, indexFactory
   const bundle: ModelBundle = {
     version,
     itemIds: decodeJson<string[]>(artifacts['item-ids.json'], 'item-ids.json'),
-    userIds: decodeJson<string[]>(artifacts['user-ids.json'], 'user-ids.json'),
   };
   const als = artifacts['als.bin'];
   // Serving folds users in from their history: the trained user factors stay in the artifact.
   if (als) bundle.mf = new MfModel(ImplicitALS.fromArtifact(als, { userFactors: false }), bundle.itemIds, indexFactory, artifacts[ANN_INDEX_ARTIFACT]);
   const ncf = artifacts['ncf.bin'];
-  if (ncf) bundle.ncf = new NcfModel(NeuMF.fromArtifact(ncf), bundle.itemIds, bundle.userIds);
+  // Only NCF embeds known users (ALS folds every user in): without it the user ids stay undecoded.
+  if (ncf) bundle.ncf = new NcfModel(NeuMF.fromArtifact(ncf), bundle.itemIds, decodeJson<string[]>(artifacts['user-ids.json'], 'user-ids.json'));
   const calibration = artifacts[CALIBRATION_ARTIFACT];
   if (calibration) bundle.calibration = calibrationFromArtifact(calibration);
   const segments = artifacts[SEGMENTS_ARTIFACT];
