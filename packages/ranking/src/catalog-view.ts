@@ -22,16 +22,26 @@ export class CatalogView {
     this.contentType = new Uint8Array(n);
     this.decade = new Int16Array(n);
     this.rows = new Map();
-    const genres: string[][] = [];
-    const languages: string[][] = [];
+    const genres: (readonly string[])[] = [];
+    const languages: (readonly string[])[] = [];
+    // Titles share a few hundred genre and language combinations: one array per combination, not
+    // per title (two arrays per title came to ~11 MB at 100k titles).
+    const shared = new Map<string, readonly string[]>();
+    const keysOf = (values: readonly string[]): readonly string[] => {
+      const keys = values.map((v) => v.toLowerCase());
+      const id = JSON.stringify(keys);
+      let known = shared.get(id);
+      if (!known) shared.set(id, (known = keys));
+      return known;
+    };
     items.forEach((item, row) => {
       this.rows.set(item.item_id, row);
       this.available[row] = item.available ? 1 : 0;
       this.contentType[row] = CONTENT_TYPES.indexOf(item.content_type);
       const year = item.year ?? (item.release_date ? Number.parseInt(item.release_date.slice(0, 4), 10) : NaN);
       this.decade[row] = Number.isFinite(year) ? Math.floor(year / 10) * 10 : 0;
-      genres.push(item.genres.map((g) => g.toLowerCase()));
-      languages.push(item.languages.map((l) => l.toLowerCase()));
+      genres.push(keysOf(item.genres));
+      languages.push(keysOf(item.languages));
     });
     this.genreKeys = genres;
     this.languageKeys = languages;
