@@ -40,6 +40,13 @@ static void dotsScalar(const float *q, const float *x, size_t n, size_t d, float
 }
 
 #ifdef RECSYS_X86
+__attribute__((target("avx2,fma"))) static inline float horizontalSum(__m256 a) {
+  __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+  return _mm_cvtss_f32(h);
+}
+
 __attribute__((target("avx2,fma"))) static void dotsAvx2(const float *q, const float *x, size_t n, size_t d, float *out) {
   const size_t d8 = d & ~size_t(7);
   for (size_t i = 0; i < n; i++, x += d) {
@@ -50,11 +57,7 @@ __attribute__((target("avx2,fma"))) static void dotsAvx2(const float *q, const f
       a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + j + 8), _mm256_loadu_ps(x + j + 8), a1);
     }
     if (j < d8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + j), _mm256_loadu_ps(x + j), a0), j += 8;
-    __m256 a = _mm256_add_ps(a0, a1);
-    __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-    float t = _mm_cvtss_f32(h);
+    float t = horizontalSum(_mm256_add_ps(a0, a1));
     for (; j < d; j++) t += q[j] * x[j];
     out[i] = t;
   }
@@ -101,11 +104,7 @@ __attribute__((target("avx2,fma"))) static void sq8DotsAvx2(const float *w, floa
       a1 = _mm256_fmadd_ps(sq8Load8(codes + j + 8), _mm256_loadu_ps(w + j + 8), a1);
     }
     if (j < d8) a0 = _mm256_fmadd_ps(sq8Load8(codes + j), _mm256_loadu_ps(w + j), a0), j += 8;
-    __m256 a = _mm256_add_ps(a0, a1);
-    __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-    float t = _mm_cvtss_f32(h);
+    float t = horizontalSum(_mm256_add_ps(a0, a1));
     for (; j < d; j++) t += float(codes[j]) * w[j];
     out[i] = base + t;
   }
