@@ -10,6 +10,7 @@ export * from './preference-match.js';
 export * from './context-signal.js';
 export * from './pipeline.js';
 export * from './prefetch.js';
+export * from './search-cache.js';
 export * from './story-signal.js';
 export * from './ncf-signal.js';
 export * from './factor-signal.js';

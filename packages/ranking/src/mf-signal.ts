@@ -1,7 +1,8 @@
-import { type SearchResult, topK, type UserItemFeature, type VectorIndex, type VectorIndexFactory } from '@recsys/core';
+import { topK, type UserItemFeature, type VectorIndex, type VectorIndexFactory } from '@recsys/core';
 import type { ImplicitALS } from '@recsys/models';
 import type { CatalogView } from './catalog-view.js';
 import { ItemRows } from './item-rows.js';
+import { SearchCache, type SearchCacheOptions } from './search-cache.js';
 import type { CollaborativeSignal, UserState } from './signals.js';
 
 /** A trained ALS model with its item ids and ANN index: built once per model version. */
@@ -50,16 +51,6 @@ export class MfModel {
   }
 }
 
-/** Users whose ANN results an MfSignal keeps (see MfSignal.searched): ~8 MB at k = 1,000. */
-export const DEFAULT_SEARCH_CACHE_SIZE = 1_000;
-
-export interface SearchCacheOptions {
-  /** Users kept; default DEFAULT_SEARCH_CACHE_SIZE, 0 turns the cache off. */
-  size?: number;
-  /** Told of each request's lookup (prefetchCandidates): for the cache metrics, across model versions. */
-  lookups?: { hit(): void; miss(): void };
-}
-
 /** The ALS model seen through catalogue rows. */
 export class MfSignal implements CollaborativeSignal {
   private readonly rows: ItemRows;
@@ -71,22 +62,18 @@ export class MfSignal implements CollaborativeSignal {
   private searchedStamp: Int32Array | undefined;
   private stamp = 0;
   private searchedVector: Float32Array | undefined;
-  /**
-   * The candidate-pool cache: ANN results of the most recently served users, by the vector searched
-   * (memoised per history below, so a user's next request, a refresh or the next rail, skips the
-   * search). A user who acts gets a new history, hence a new vector; a new model version or
-   * catalogue binds a new signal. Bounded, oldest out: ~8 KB an entry.
-   */
-  private readonly searched = new Map<Float32Array, { k: number; result: SearchResult }>();
+  /** Recent users' ANN results, by their vector (memoised per history below). */
+  private readonly searches: SearchCache;
   /** Fold-ins by history: the engine's prefetch and rank() ask for the same user's vector. */
   private readonly folded = new WeakMap<readonly UserItemFeature[], Float32Array | null>();
 
   constructor(
     private readonly model: MfModel,
     private readonly catalog: CatalogView,
-    private readonly searchCache: SearchCacheOptions = {},
+    searchCache: SearchCacheOptions = {},
   ) {
     this.rows = new ItemRows(model.itemIds, catalog);
+    this.searches = new SearchCache(searchCache);
   }
 
   userVector(user: UserState): Float32Array | undefined {
@@ -101,29 +88,7 @@ export class MfSignal implements CollaborativeSignal {
   }
 
   async prefetchCandidates(vector: Float32Array, k: number): Promise<void> {
-    const { index } = this.model;
-    const kk = this.searchSize(k);
-    if (!index.searchAsync) return;
-    if (this.cachedSearch(vector, kk)) return this.searchCache.lookups?.hit();
-    this.searchCache.lookups?.miss();
-    this.cacheSearch(vector, kk, await index.searchAsync(vector, kk));
-  }
-
-  /** Cached results of searching `vector` for `k`, now the most recently used. */
-  private cachedSearch(vector: Float32Array, k: number): SearchResult | undefined {
-    const entry = this.searched.get(vector);
-    if (entry?.k !== k) return undefined;
-    this.searched.delete(vector);
-    this.searched.set(vector, entry);
-    return entry.result;
-  }
-
-  private cacheSearch(vector: Float32Array, k: number, result: SearchResult): SearchResult {
-    const size = this.searchCache.size ?? DEFAULT_SEARCH_CACHE_SIZE;
-    this.searched.delete(vector);
-    if (this.searched.size >= size) this.searched.delete(this.searched.keys().next().value!);
-    if (size > 0) this.searched.set(vector, { k, result });
-    return result;
+    await this.searches.prefetch(this.model.index, vector, this.searchSize(k));
   }
 
   // Ask for a few extra: items removed from the catalogue since training map to no row.
@@ -133,7 +98,7 @@ export class MfSignal implements CollaborativeSignal {
 
   candidates(vector: Float32Array, k: number): Int32Array {
     const kk = this.searchSize(k);
-    const { rows, scores } = this.cachedSearch(vector, kk) ?? this.cacheSearch(vector, kk, this.model.index.search(vector, kk));
+    const { rows, scores } = this.searches.search(this.model.index, vector, kk);
     this.searchedScores ??= new Float32Array(this.catalog.size);
     this.searchedStamp ??= new Int32Array(this.catalog.size);
     this.stamp = (this.stamp + 1) | 0 || 1;

@@ -131,6 +131,8 @@ interface Scored {
 
 /** Candidates taken from each collaborative model when RankOptions.candidatePool is not set. */
 export const DEFAULT_CANDIDATE_POOL = 1000;
+/** Story neighbours of the user's profile added to the candidates. */
+export const STORY_CANDIDATES = 200;
 
 /** The blend in force: `collaborativeBlend`, else the single `collaborative` model at weight 1. */
 export function blendOf(context: RankingContext): readonly BlendedSignal[] {
@@ -198,7 +200,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
       if (vectors[m]) add(member.signal.candidates(vectors[m], poolSize));
     });
     // Story neighbours of the profile: how titles nobody has watched yet (new ones) get in.
-    if (story) add(story.signal.candidates(story.profile, 200));
+    if (story) add(story.signal.candidates(story.profile, STORY_CANDIDATES));
     add(popularity.byPopularity, 200);
     add(popularity.byTrending, 100);
     contextSignals.forEach((signal, k) => {

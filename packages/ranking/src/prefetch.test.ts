@@ -6,6 +6,7 @@ import { MfModel } from './mf-signal.js';
 import { rank, type RankingContext } from './pipeline.js';
 import { popularitySignal } from './popularity-signal.js';
 import { prefetchCandidates } from './prefetch.js';
+import { StorySignal } from './story-signal.js';
 import type { UserState } from './signals.js';
 
 const N_ITEMS = 1_500;
@@ -74,5 +75,36 @@ describe('prefetchCandidates', () => {
     await prefetchCandidates({ catalog: small, popularity, collaborative: { signal, source: 'mf_fallback' } }, user);
     await prefetchCandidates({ catalog, popularity, collaborative: { signal, source: 'mf_fallback' } }, { userId: 'new', interactions: [] });
     expect(calls).toEqual({ sync: 0, async: 0 });
+  });
+
+  it('searches the story neighbours ahead too, and a user asking again searches nothing', async () => {
+    const { factory, calls } = countingIndexFactory();
+    const dim = 8;
+    const vectors = new Float32Array(N_ITEMS * dim);
+    for (let r = 0; r < N_ITEMS; r++) {
+      let norm = 0;
+      for (let d = 0; d < dim; d++) norm += (vectors[r * dim + d] = random() - 0.5) ** 2;
+      for (let d = 0; d < dim; d++) vectors[r * dim + d]! /= Math.sqrt(norm);
+    }
+    const story = new StorySignal(catalog, { size: N_ITEMS, text: { dim, vectors, present: new Uint8Array(N_ITEMS).fill(1), count: N_ITEMS } }, factory);
+    const context: RankingContext = {
+      catalog,
+      popularity,
+      collaborative: { signal: new MfModel(als, ids, factory).bind(catalog), source: 'mf_fallback' },
+      story,
+    };
+    const reader: UserState = {
+      userId: 'reader',
+      interactions: [3, 40, 77].map((i) => ({ item_id: `i${i}`, preference: 2, events: 1, consumed: true, last_at: Date.now() })),
+    };
+    const withStory = { ...options, weights: { ...options.weights, story: 0.5 } };
+    await prefetchCandidates(context, reader);
+    expect(calls).toEqual({ sync: 0, async: 2 });
+    const first = rank(context, reader, withStory);
+    expect(calls).toEqual({ sync: 0, async: 2 });
+    // The same user again (nothing new from them): both searches come from the signals' caches.
+    await prefetchCandidates(context, reader);
+    expect(rank(context, reader, withStory).items.map((r) => r.item.item_id)).toEqual(first.items.map((r) => r.item.item_id));
+    expect(calls).toEqual({ sync: 0, async: 2 });
   });
 });

@@ -15,6 +15,7 @@ import {
   trackStoryEvolution,
 } from '@recsys/content';
 import type { CatalogView } from './catalog-view.js';
+import { SearchCache } from './search-cache.js';
 import type { UserState } from './signals.js';
 
 /** A user's taste in stories, per space, with how it moved lately. */
@@ -65,6 +66,8 @@ export class StorySignal {
   private readonly profiles = new WeakMap<object, UserStoryProfile | null>();
   /** Drift explanations per profile: naming themes scans the vocabulary, so it is done once. */
   private readonly driftTexts = new WeakMap<UserStoryProfile, string | null>();
+  /** Recent users' story-neighbour searches, by their profile vector (memoised per history above). */
+  private readonly searches = new SearchCache();
 
   constructor(
     private readonly catalog: CatalogView,
@@ -115,16 +118,25 @@ export class StorySignal {
     return result;
   }
 
+  /** Runs candidates()'s searches on the thread pool ahead of rank() (see prefetchCandidates). */
+  async prefetchCandidates(profile: UserStoryProfile, k: number): Promise<void> {
+    await Promise.all(this.spacesOf(profile).map(([indexed, p]) => this.searches.prefetch(indexed.index, p.vector, Math.min(k, indexed.index.size))));
+  }
+
+  /** The spaces the profile covers, external first, with the profile in each. */
+  private spacesOf(profile: UserStoryProfile): [IndexedSpace, StoryProfile][] {
+    const spaces: [IndexedSpace, StoryProfile][] = [];
+    if (this.external && profile.external) spaces.push([this.external, profile.external]);
+    if (this.text && profile.text) spaces.push([this.text, profile.text]);
+    return spaces;
+  }
+
   /** Up to k rows closest to the profile in each space, best first (a row may come from both). */
   candidates(profile: UserStoryProfile, k: number): Int32Array {
     const out: number[] = [];
     const seen = new Set<number>();
-    for (const [indexed, p] of [
-      [this.external, profile.external],
-      [this.text, profile.text],
-    ] as const) {
-      if (!indexed || !p) continue;
-      const { rows } = indexed.index.search(p.vector, Math.min(k, indexed.index.size));
+    for (const [indexed, p] of this.spacesOf(profile)) {
+      const { rows } = this.searches.search(indexed.index, p.vector, Math.min(k, indexed.index.size));
       for (const r of rows) {
         const row = indexed.rowOf[r]!;
         if (!seen.has(row)) {
