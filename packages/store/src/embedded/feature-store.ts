@@ -77,12 +77,7 @@ export class EmbeddedFeatureStore implements FeatureStore {
 
   /** Synchronous `record`, for rebuilding from a replayed log. */
   fold(events: Iterable<InteractionEvent>): void {
-    for (const event of events) this.foldOne(event);
-  }
-
-  /** `fold` of one event. */
-  foldEvent(event: InteractionEvent): void {
-    this.foldOne(event);
+    for (const event of events) this.foldEvent(event);
   }
 
   async userItems(userId: string): Promise<UserItemFeature[]> {
@@ -134,7 +129,7 @@ export class EmbeddedFeatureStore implements FeatureStore {
     // Other users' aggregates of events dropped by retention count first, as on open.
     rebuilt.foldRetained([...retained].filter((pair) => touched.has(pair.item_id) && pair.user_id !== userId));
     for (const event of remaining) {
-      if (event.item_id !== undefined && touched.has(event.item_id) && event.user_id !== userId) rebuilt.foldOne(event);
+      if (event.item_id !== undefined && touched.has(event.item_id) && event.user_id !== userId) rebuilt.foldEvent(event);
     }
     for (const itemId of touched) {
       const feature = rebuilt.itemFeatures.get(itemId);
@@ -144,7 +139,8 @@ export class EmbeddedFeatureStore implements FeatureStore {
     return items.length;
   }
 
-  private foldOne(event: InteractionEvent): void {
+  /** `fold` of one event. */
+  foldEvent(event: InteractionEvent): void {
     const itemId = event.item_id;
     const signal = feedbackSignal(event);
     if (!itemId || (signal.preference === 0 && !signal.consumed)) return;
