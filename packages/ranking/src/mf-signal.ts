@@ -122,14 +122,16 @@ export class MfSignal implements CollaborativeSignal {
     const known = vector === this.searchedVector ? this.searchedStamp : undefined;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      const item = this.rows.modelItemOfRow[row]!;
-      if (item < 0) {
-        out[i] = NaN;
-        continue;
-      }
       let s = 0;
       if (known && known[row] === this.stamp) s = this.searchedScores![row]!;
-      else for (let d = 0, off = item * factors; d < factors; d++) s += vector[d]! * itemFactors[off + d]!;
+      else {
+        const item = this.rows.modelItemOfRow[row]!;
+        if (item < 0) {
+          out[i] = NaN;
+          continue;
+        }
+        for (let d = 0, off = item * factors; d < factors; d++) s += vector[d]! * itemFactors[off + d]!;
+      }
       // Implicit ALS regresses onto a 0/1 preference, so its prediction reads as one.
       out[i] = s < 0 ? 0 : s > 1 ? 1 : s;
     }
