@@ -42,8 +42,8 @@ describe('deployment files', () => {
       expect(service.environment.REDIS_URL).toBe('redis://redis:6379');
       for (const variable of Object.keys(service.environment)) expect(known, `${name}: ${variable}`).toContain(variable);
     }
-    expect(scripts[commandScript(compose.services.api.command)]).toContain('apps/api/src/main.ts');
-    expect(scripts[commandScript(compose.services.worker.command)]).toContain('apps/worker/src/main.ts');
+    expect(scripts[commandScript(compose.services.api.command)]).toContain('apps/api/dist/main.js');
+    expect(scripts[commandScript(compose.services.worker.command)]).toContain('apps/worker/dist/main.js');
   });
 
   it('the free Render blueprint is one web service in embedded mode', () => {

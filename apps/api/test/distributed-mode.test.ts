@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { createDistributedService, type DistributedService } from '../src/distributed-service.js';
 import { audienceEvents, testCatalogue } from './support/fixtures.js';
 import { call as request, waitForJob } from './support/http.js';
+import { builtEntryArgs } from './support/service-process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const keyPrefix = `test:${randomUUID().slice(0, 8)}:`;
@@ -63,7 +64,7 @@ describe('distributed mode', () => {
     expect((await call(second.baseUrl, 'GET', '/readyz')).status).toBe(200);
     expect((await call(first.baseUrl, 'GET', '/v1/users/anime-fan-1/export')).body.events.length).toBeGreaterThan(0);
 
-    worker = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
+    worker = spawn(process.execPath, builtEntryArgs('worker'), {
       cwd: ROOT,
       env: { ...process.env, REDIS_URL: server.url, RECSYS_KEY_PREFIX: keyPrefix, RECSYS_TRAIN_ON_START: '0', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],

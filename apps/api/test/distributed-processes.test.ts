@@ -7,7 +7,7 @@ import { createRedisStore } from '@recsys/store';
 import { type RedisTestServer, startRedisServer } from '@recsys/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, waitForJob } from './support/http.js';
-import { type ServiceProcess, startServiceProcess } from './support/service-process.js';
+import { builtEntryArgs, type ServiceProcess, startServiceProcess } from './support/service-process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const EVENTS = 100_000;
@@ -22,7 +22,7 @@ beforeAll(async () => {
   redis = await startRedisServer();
   const env = { REDIS_URL: redis.url, RECSYS_KEY_PREFIX: keyPrefix, RECSYS_DEMO: '0', RECSYS_RATE_LIMIT_PER_MINUTE: '1000000' };
   apis = await Promise.all([startServiceProcess(env, 60_000, '/readyz'), startServiceProcess(env, 60_000, '/readyz')]);
-  worker = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
+  worker = spawn(process.execPath, builtEntryArgs('worker'), {
     cwd: ROOT,
     env: { ...process.env, REDIS_URL: redis.url, RECSYS_KEY_PREFIX: keyPrefix, RECSYS_TRAIN_ON_START: '0', LOG_LEVEL: 'warn' },
     stdio: 'ignore',

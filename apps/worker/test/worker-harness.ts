@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Item } from '@recsys/core';
+import { builtEntryArgs } from '../../api/test/support/service-process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -15,9 +16,9 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `apps/worker/src/main.ts` with `env` over this process's environment, logging at info. */
+/** Starts the built worker (`apps/worker/dist/main.js`, as `pnpm start:worker` does) with `env` over this process's environment, logging at info. */
 export function startWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
+  const child = spawn(process.execPath, builtEntryArgs('worker'), {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

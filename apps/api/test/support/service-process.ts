@@ -1,9 +1,32 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+const checked = new Set<string>();
+
+/**
+ * Node's arguments to run `app` as production does: its bundle from `pnpm build`. Missing bundle:
+ * throws (the test run must build first). A source listed in the bundle's map changed since the
+ * bundle was written: rebuilds once per process, so tests never exercise stale code.
+ */
+export function builtEntryArgs(app: 'api' | 'worker'): string[] {
+  const main = path.join(ROOT, 'apps', app, 'dist', 'main.js');
+  if (!existsSync(main)) throw new Error(`apps/${app}/dist/main.js is missing: run \`pnpm build\` first (\`pnpm test\` does)`);
+  if (!checked.has(app)) {
+    checked.add(app);
+    const map = JSON.parse(readFileSync(`${main}.map`, 'utf8')) as { sources: string[] };
+    const builtAt = statSync(main).mtimeMs;
+    const inputs = [...map.sources.map((source) => path.resolve(path.dirname(main), source)), path.join(ROOT, 'scripts/build.mjs')];
+    if (inputs.some((file) => !existsSync(file) || statSync(file).mtimeMs > builtAt)) {
+      execFileSync(process.execPath, ['scripts/build.mjs', app], { cwd: ROOT, stdio: 'pipe' });
+    }
+  }
+  return ['--enable-source-maps', main];
+}
 
 export interface ServiceProcess {
   baseUrl: string;
@@ -26,7 +49,7 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Starts the real service (`pnpm start`'s entry point) on a free loopback port; resolves once
+ * Starts the real service (`pnpm start`'s entry point, the built bundle) on a free loopback port; resolves once
  * `waitFor` answers 200 (a distributed-mode replica is live before it reached Redis: wait for /readyz).
  */
 export async function startServiceProcess(
@@ -35,7 +58,7 @@ export async function startServiceProcess(
   waitFor: '/healthz' | '/readyz' = '/healthz',
 ): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
+  const child = spawn(process.execPath, builtEntryArgs('api'), {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
