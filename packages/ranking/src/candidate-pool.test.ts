@@ -9,8 +9,18 @@ describe('CandidatePool', () => {
     expect(Array.from(pool.rows())).toEqual([3, 1, 9, 0]);
     expect(pool.size).toBe(4);
     pool.reset();
-    pool.add(1);
+    expect(pool.add(1)).toBe(true);
+    expect(pool.add(1)).toBe(false);
     expect(Array.from(pool.rows())).toEqual([1]);
+  });
+
+  it('forgets every row of the last request on reset, neighbours of the same 32-row word included', () => {
+    const pool = new CandidatePool(100);
+    const rows = [0, 1, 31, 32, 33, 63, 64, 99];
+    for (const row of rows) expect(pool.add(row)).toBe(true);
+    pool.reset();
+    for (const row of [...rows].reverse()) expect(pool.add(row)).toBe(true);
+    expect(Array.from(pool.rows())).toEqual([...rows].reverse());
   });
 
   it('grows past its initial buffer, and one pool serves each catalogue view', () => {
@@ -22,6 +32,7 @@ describe('CandidatePool', () => {
     const again = candidatePoolFor(catalog);
     expect(again).toBe(pool);
     expect(again.size).toBe(0);
+    expect(again.add(4_999)).toBe(true);
     expect(candidatePoolFor({ size: 5_000 })).not.toBe(pool);
   });
 });

@@ -5,6 +5,12 @@ import type { UserState } from './signals.js';
 export class ItemRows {
   readonly modelItemOfRow: Int32Array;
   readonly rowOfModelItem: Int32Array;
+  /**
+   * True when model item i is catalogue row i for every item the model has (a model trained on the
+   * catalogue as it still is, new titles appended after it): hot paths then skip the lookups,
+   * which are random reads in catalogue-sized arrays.
+   */
+  readonly identity: boolean;
 
   constructor(
     itemIds: readonly string[],
@@ -18,6 +24,7 @@ export class ItemRows {
       this.modelItemOfRow[row] = i;
       this.rowOfModelItem[i] = row;
     });
+    this.identity = this.rowOfModelItem.every((row, i) => row === i);
   }
 
   /** The user's history as model item positions and preferences, for the items the model knows. */

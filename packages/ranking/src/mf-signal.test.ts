@@ -10,7 +10,7 @@ const item = (id: string): Item => ({
 });
 
 describe('MfSignal', () => {
-  it('scores the candidates of its last search exactly as it scores any other row', () => {
+  it('returns its search results with the scores score() gives, whether or not catalogue rows follow model items', () => {
     const random = mulberry32(3);
     const rows: number[] = [];
     const cols: number[] = [];
@@ -32,19 +32,30 @@ describe('MfSignal', () => {
       }),
     };
     const ids = Array.from({ length: 60 }, (_, i) => `i${i}`);
-    const signal = new MfModel(als, ids, exact).bind(new CatalogView(ids.map(item)));
-    const vector = signal.userVector({ userId: 'x', interactions: [{ item_id: 'i1', preference: 1, events: 1, consumed: true, last_at: 0 }] })!;
-    const everyRow = Int32Array.from(ids.keys());
-    const fresh = signal.score(vector, everyRow);
-    const candidates = signal.candidates(vector, 20);
-    expect(candidates.length).toBe(20);
-    const reused = signal.score(vector, everyRow);
-    for (let r = 0; r < ids.length; r++) expect(reused[r]).toBeCloseTo(fresh[r]!, 6);
-    // A copy of the vector is not the searched one: it is scored from the factors.
-    expect(Array.from(signal.score(Float32Array.from(vector), everyRow))).toEqual(Array.from(fresh));
-    // Candidates come best first.
-    const top = Array.from(candidates, (row) => fresh[row]!);
-    expect(top).toEqual([...top].sort((a, b) => b - a));
+    const model = new MfModel(als, ids, exact);
+    const user = { userId: 'x', interactions: [{ item_id: 'i1', preference: 1, events: 1, consumed: true, last_at: 0 }] };
+    // Rows in model order plus a title added since training; then the same titles shuffled.
+    const inOrder = new CatalogView([...ids, 'new'].map(item));
+    const shuffled = new CatalogView(['new', ...ids].reverse().map(item));
+    const results = [inOrder, shuffled].map((catalog) => {
+      const signal = model.bind(catalog);
+      const vector = signal.userVector(user)!;
+      const everyRow = Int32Array.from({ length: catalog.size }, (_, r) => r);
+      const scores = signal.score(vector, everyRow);
+      expect(Number.isNaN(scores[catalog.rowOf('new')!])).toBe(true);
+      const found = signal.scoredCandidates(vector, 20);
+      expect(found.rows.length).toBe(20);
+      expect(Array.from(signal.candidates(vector, 20))).toEqual(Array.from(found.rows));
+      found.rows.forEach((row, j) => expect(found.scores[j]).toBeCloseTo(scores[row]!, 6));
+      // Best first.
+      expect(Array.from(found.scores)).toEqual([...found.scores].sort((a, b) => b - a));
+      return {
+        top: Array.from(found.rows, (row) => catalog.items[row]!.item_id),
+        byId: Object.fromEntries(Array.from(scores, (s, r) => [catalog.items[r]!.item_id, s])),
+      };
+    });
+    expect(results[1]!.top).toEqual(results[0]!.top);
+    expect(results[1]!.byId).toEqual(results[0]!.byId);
   });
 
   it('keeps recent users\' ANN results: a repeat request skips the search, a new event or a full cache does not', async () => {

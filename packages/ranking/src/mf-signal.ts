@@ -3,7 +3,7 @@ import type { ImplicitALS } from '@recsys/models';
 import type { CatalogView } from './catalog-view.js';
 import { ItemRows } from './item-rows.js';
 import { SearchCache, type SearchCacheOptions } from './search-cache.js';
-import type { CollaborativeSignal, UserState } from './signals.js';
+import type { CollaborativeSignal, ScoredRows, UserState } from './signals.js';
 
 /** A trained ALS model with its item ids and ANN index: built once per model version. */
 export class MfModel {
@@ -54,14 +54,6 @@ export class MfModel {
 /** The ALS model seen through catalogue rows. */
 export class MfSignal implements CollaborativeSignal {
   private readonly rows: ItemRows;
-  /**
-   * Inner products the last ANN search returned, by row (valid where searchedStamp equals stamp):
-   * scoring those candidates again would re-read ~1,000 factor rows that are no longer in cache.
-   */
-  private searchedScores: Float32Array | undefined;
-  private searchedStamp: Int32Array | undefined;
-  private stamp = 0;
-  private searchedVector: Float32Array | undefined;
   /** Recent users' ANN results, by their vector (memoised per history below). */
   private readonly searches: SearchCache;
   /** Fold-ins by history: the engine's prefetch and rank() ask for the same user's vector. */
@@ -97,41 +89,39 @@ export class MfSignal implements CollaborativeSignal {
   }
 
   candidates(vector: Float32Array, k: number): Int32Array {
-    const kk = this.searchSize(k);
-    const { rows, scores } = this.searches.search(this.model.index, vector, kk);
-    this.searchedScores ??= new Float32Array(this.catalog.size);
-    this.searchedStamp ??= new Int32Array(this.catalog.size);
-    this.stamp = (this.stamp + 1) | 0 || 1;
-    this.searchedVector = vector;
-    const out = new Int32Array(Math.min(k, rows.length));
+    return this.scoredCandidates(vector, k).rows;
+  }
+
+  /** The ANN search's rows with its inner products, clamped as score() clamps them. */
+  scoredCandidates(vector: Float32Array, k: number): ScoredRows {
+    const found = this.searches.search(this.model.index, vector, this.searchSize(k));
+    const rows = new Int32Array(Math.min(k, found.rows.length));
+    const scores = new Float32Array(rows.length);
+    const { identity, rowOfModelItem } = this.rows;
     let n = 0;
-    for (let i = 0; i < rows.length && n < k; i++) {
-      const row = this.rows.rowOfModelItem[rows[i]!]!;
+    for (let i = 0; i < found.rows.length && n < k; i++) {
+      const row = identity ? found.rows[i]! : rowOfModelItem[found.rows[i]!]!;
       if (row < 0) continue;
-      out[n++] = row;
-      this.searchedScores[row] = scores[i]!;
-      this.searchedStamp[row] = this.stamp;
+      const s = found.scores[i]!;
+      rows[n] = row;
+      scores[n++] = s < 0 ? 0 : s > 1 ? 1 : s;
     }
-    return n === out.length ? out : out.slice(0, n);
+    return n === rows.length ? { rows, scores } : { rows: rows.slice(0, n), scores: scores.slice(0, n) };
   }
 
   score(vector: Float32Array, rows: ArrayLike<number>): Float32Array {
     const out = new Float32Array(rows.length);
-    const { itemFactors, factors } = this.model.als;
-    // Same vector as the last search: its candidates' inner products are known already.
-    const known = vector === this.searchedVector ? this.searchedStamp : undefined;
+    const { itemFactors, factors, nItems } = this.model.als;
+    const { identity, modelItemOfRow } = this.rows;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      let s = 0;
-      if (known && known[row] === this.stamp) s = this.searchedScores![row]!;
-      else {
-        const item = this.rows.modelItemOfRow[row]!;
-        if (item < 0) {
-          out[i] = NaN;
-          continue;
-        }
-        for (let d = 0, off = item * factors; d < factors; d++) s += vector[d]! * itemFactors[off + d]!;
+      const item = identity ? (row < nItems ? row : -1) : modelItemOfRow[row]!;
+      if (item < 0) {
+        out[i] = NaN;
+        continue;
       }
+      let s = 0;
+      for (let d = 0, off = item * factors; d < factors; d++) s += vector[d]! * itemFactors[off + d]!;
       // Implicit ALS regresses onto a 0/1 preference, so its prediction reads as one.
       out[i] = s < 0 ? 0 : s > 1 ? 1 : s;
     }

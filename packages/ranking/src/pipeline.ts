@@ -8,6 +8,7 @@ import { type ContextSignal, contextWeights } from './context-signal.js';
 import { diversityCategory, mmrSelect } from './diversity.js';
 import { fairnessPool, fairnessShortlist, fairRerank, type FairnessOptions } from './fairness.js';
 import { createRowFilter } from './filters.js';
+import { popularityPairs } from './popularity-pairs.js';
 import { matchPreferences, preparePreferences, type PreparedPreferences } from './preference-match.js';
 import type { CollaborativeSignal, PopularitySignal, UserState } from './signals.js';
 import type { StorySignal, UserStoryProfile } from './story-signal.js';
@@ -183,6 +184,14 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
       };
   const weightSum =
     weights.collaborative + weights.popularity + weights.trending + weights.preference + weights.story || 1;
+  // Each signal's share of the score: what its value in 0-1 is multiplied by.
+  const share: Weights = {
+    collaborative: weights.collaborative / weightSum,
+    popularity: weights.popularity / weightSum,
+    trending: weights.trending / weightSum,
+    preference: weights.preference / weightSum,
+    story: weights.story / weightSum,
+  };
   const story = storyProfile && weights.story > 0 ? { signal: context.story!, profile: storyProfile } : undefined;
 
   // Candidates: the collaborative model's nearest items plus popular and trending pools; small
@@ -190,15 +199,35 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   const poolSize = options.candidatePool ?? DEFAULT_CANDIDATE_POOL;
   const wanted = Math.max(limit * 5, 50);
   const candidates = candidatePoolFor(catalog);
+  const searched: (SlotScores | undefined)[] = blend.map(() => undefined);
   const add = (rows: ArrayLike<number>, max = rows.length) => {
     for (let i = 0; i < Math.min(max, rows.length); i++) if (passes(rows[i]!)) candidates.add(rows[i]!);
   };
   if (catalog.size <= poolSize) {
     for (let row = 0; row < catalog.size; row++) if (passes(row)) candidates.add(row);
   } else {
-    blend.forEach((member, m) => {
-      if (vectors[m]) add(member.signal.candidates(vectors[m], poolSize));
-    });
+    for (let m = 0; m < blend.length; m++) {
+      const vector = vectors[m];
+      if (!vector) continue;
+      const signal = blend[m]!.signal;
+      if (!signal.scoredCandidates) {
+        add(signal.candidates(vector, poolSize));
+        continue;
+      }
+      // Keep the scores the search computed, by candidate slot: scoring skips those rows.
+      const found = signal.scoredCandidates(vector, poolSize);
+      const slots = new Int32Array(found.rows.length);
+      const scores = new Float32Array(found.rows.length);
+      let n = 0;
+      for (let j = 0; j < found.rows.length; j++) {
+        const row = found.rows[j]!;
+        if (passes(row) && candidates.add(row)) {
+          slots[n] = candidates.size - 1;
+          scores[n++] = found.scores[j]!;
+        }
+      }
+      searched[m] = { slots: slots.subarray(0, n), scores: scores.subarray(0, n) };
+    }
     // Story neighbours of the profile: how titles nobody has watched yet (new ones) get in.
     if (story) add(story.signal.candidates(story.profile, STORY_CANDIDATES));
     add(popularity.byPopularity, 200);
@@ -215,7 +244,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
 
   const rows = candidates.rows();
   // memberScores[m][i]: member m's score of rows[i] (undefined when m could not place the user).
-  const memberScores = blend.map((member, m) => (vectors[m] ? member.signal.score(vectors[m], rows) : undefined));
+  const memberScores = blend.map((member, m) => (vectors[m] ? scoreRows(member.signal, vectors[m], rows, searched[m]) : undefined));
   const storyScores = story?.signal.score(story.profile, rows);
   const contextScores = contextSignals.map((signal, k) => (boostWeights[k]! > 0 ? signal.score(rows) : undefined));
   // A context signal's part of the score: its weight times its score clamped to 0-1.
@@ -241,15 +270,15 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
     });
     const collab = weightTotal > 0 ? weighted / weightTotal : NaN;
     for (let m = 0; m < blend.length; m++) {
-      memberContributions[m] = weightTotal > 0 ? (weights.collaborative * memberContributions[m]!) / weightTotal / weightSum : 0;
+      memberContributions[m] = weightTotal > 0 ? (share.collaborative * memberContributions[m]!) / weightTotal : 0;
     }
     const preference = prefs ? matchPreferences(catalog, row, prefs) : undefined;
     const contributions: Weights = {
-      collaborative: Number.isNaN(collab) ? 0 : (weights.collaborative * collab) / weightSum,
-      popularity: (weights.popularity * popularity.popularity[row]!) / weightSum,
-      trending: (weights.trending * popularity.trending[row]!) / weightSum,
-      preference: preference ? (weights.preference * preference.score) / weightSum : 0,
-      story: Number.isNaN(storyScore) ? 0 : (weights.story * storyScore) / weightSum,
+      collaborative: Number.isNaN(collab) ? 0 : share.collaborative * collab,
+      popularity: share.popularity * popularity.popularity[row]!,
+      trending: share.trending * popularity.trending[row]!,
+      preference: preference ? share.preference * preference.score : 0,
+      story: Number.isNaN(storyScore) ? 0 : share.story * storyScore,
     };
     const contextContributions = Float64Array.from(contextSignals, (_signal, k) => boosts(k));
     let total =
@@ -259,6 +288,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   };
   // Only the total orders the candidates: it is computed without allocating (same arithmetic as
   // scoreRow), and the full breakdown is built for the shortlist alone.
+  const priors = popularityPairs(popularity);
   const totalOf = (row: number, i: number, storyScore: number): number => {
     let weighted = 0;
     let weightTotal = 0;
@@ -272,11 +302,11 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
     const preference = prefs ? matchPreferences(catalog, row, prefs) : undefined;
     return (
       boosts[i]! +
-      (Number.isNaN(collab) ? 0 : (weights.collaborative * collab) / weightSum) +
-      (weights.popularity * popularity.popularity[row]!) / weightSum +
-      (weights.trending * popularity.trending[row]!) / weightSum +
-      (preference ? (weights.preference * preference.score) / weightSum : 0) +
-      (Number.isNaN(storyScore) ? 0 : (weights.story * storyScore) / weightSum)
+      (Number.isNaN(collab) ? 0 : share.collaborative * collab) +
+      share.popularity * priors[2 * row]! +
+      share.trending * priors[2 * row + 1]! +
+      (preference ? share.preference * preference.score : 0) +
+      (Number.isNaN(storyScore) ? 0 : share.story * storyScore)
     );
   };
   // The context signals' boosts summed per candidate, one signal at a time.
@@ -358,6 +388,28 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
     });
   }
   return { items, degraded: blend.length === 0, coldStart: !vector };
+}
+
+/** Scores a member's search returned, by candidate slot. */
+interface SlotScores {
+  slots: Int32Array;
+  scores: Float32Array;
+}
+
+/** `signal.score(vector, rows)`, taking the scores its own search returned as they are. */
+function scoreRows(signal: CollaborativeSignal, vector: Float32Array, rows: Int32Array, searched: SlotScores | undefined): Float32Array {
+  if (!searched) return signal.score(vector, rows);
+  const out = new Float32Array(rows.length);
+  const known = new Uint8Array(rows.length);
+  for (let j = 0; j < searched.slots.length; j++) {
+    out[searched.slots[j]!] = searched.scores[j]!;
+    known[searched.slots[j]!] = 1;
+  }
+  const others = new Int32Array(rows.length - searched.slots.length);
+  for (let i = 0, n = 0; i < rows.length; i++) if (!known[i]) others[n++] = i;
+  const scored = signal.score(vector, others.map((i) => rows[i]!));
+  for (let n = 0; n < others.length; n++) out[others[n]!] = scored[n]!;
+  return out;
 }
 
 /** Replaces the last tenth of the slots (at least one) with random rows that pass the filters. */

@@ -15,6 +15,12 @@ export interface PopularitySignal {
   byTrending: Int32Array;
 }
 
+/** Catalogue rows and a score for each, in the same order. */
+export interface ScoredRows {
+  rows: Int32Array;
+  scores: Float32Array;
+}
+
 /** What the ranking knows about the user at request time. */
 export interface UserState {
   userId: string;
@@ -31,6 +37,11 @@ export interface CollaborativeSignal {
   userVector(user: UserState): Float32Array | undefined;
   /** Up to k candidate catalogue rows, best first. */
   candidates(vector: Float32Array, k: number): Int32Array;
+  /**
+   * `candidates` with each row's score() alongside, for models whose search computes the scores
+   * anyway (an ANN index): rank() then does not score those rows a second time. Optional.
+   */
+  scoredCandidates?(vector: Float32Array, k: number): ScoredRows;
   /**
    * Runs the search behind `candidates(vector, k)` off the event loop ahead of rank(), which then
    * finds it done (see prefetchCandidates). Optional: models without an ANN index search in place.
