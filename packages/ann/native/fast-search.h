@@ -148,10 +148,11 @@ class TopK {
     threshold_ = threshold;
   }
 
-  // Best first; returns how many were written (fewer than k when fewer vectors were scanned).
-  size_t write(int32_t *labels, float *distances) {
+  // Best first (in no particular order when !sorted); returns how many were written (fewer than k
+  // when fewer vectors were scanned).
+  size_t write(int32_t *labels, float *distances, bool sorted = true) {
     const size_t m = size_ > k_ ? shrink(size_) : size_;
-    std::sort(buffer_.begin(), buffer_.begin() + m, std::greater<uint64_t>());
+    if (sorted) std::sort(buffer_.begin(), buffer_.begin() + m, std::greater<uint64_t>());
     for (size_t i = 0; i < m; i++) {
       labels[i] = int32_t(uint32_t(~buffer_[i]));
       distances[i] = score(buffer_[i]);
@@ -159,7 +160,6 @@ class TopK {
     return m;
   }
 
- private:
   // Higher score, then lower label, gives a larger key: the score's bits made monotonic as an
   // unsigned integer (negative floats reversed) above the label's complement. Labels are row numbers
   // below 2^31 (results are Int32Array).
@@ -178,6 +178,7 @@ class TopK {
     return s;
   }
 
+ private:
   // Keeps the best k of the first `size` keys in buffer_[0, k), the k-th best at k - 1.
   size_t shrink(size_t size) {
     std::nth_element(buffer_.begin(), buffer_.begin() + (k_ - 1), buffer_.begin() + size, std::greater<uint64_t>());
@@ -216,8 +217,8 @@ static bool prepareSq8(const faiss::IndexIVF *ivf, const float *q, Sq8Query &out
 }
 
 // Returns the number of results written, or -1 when the index is not one this path handles (the
-// caller then uses faiss's own search).
-static long fastSearch(const faiss::Index *index, const float *q, size_t k, int32_t *labels, float *distances) {
+// caller then uses faiss's own search). `sorted` false leaves them in no order (to be rescored).
+static long fastSearch(const faiss::Index *index, const float *q, size_t k, int32_t *labels, float *distances, bool sorted) {
   if (index->metric_type != faiss::METRIC_INNER_PRODUCT || k == 0) return -1;
   const size_t d = index->d;
   std::vector<float> scores;
@@ -231,7 +232,7 @@ static long fastSearch(const faiss::Index *index, const float *q, size_t k, int3
       dots(q, flat->get_xb() + from * d, m, d, scores.data());
       top.push(scores.data(), nullptr, int64_t(from), m);
     }
-    return long(top.write(labels, distances));
+    return long(top.write(labels, distances, sorted));
   }
 
   if (auto ivf = dynamic_cast<const faiss::IndexIVF *>(index)) {
@@ -248,9 +249,12 @@ static long fastSearch(const faiss::Index *index, const float *q, size_t k, int3
     dots(q, quantizer->get_xb(), nlist, d, centroidScores.data());
     std::vector<int32_t> cells(nlist);
     for (size_t c = 0; c < nlist; c++) cells[c] = int32_t(c);
-    std::partial_sort(cells.begin(), cells.begin() + nprobe, cells.end(), [&](int32_t a, int32_t b) {
-      return centroidScores[a] > centroidScores[b] || (centroidScores[a] == centroidScores[b] && a < b);
-    });
+    // Which cells, not their order: the results do not depend on the order the cells are scanned.
+    if (nprobe > 0 && nprobe < nlist) {
+      std::nth_element(cells.begin(), cells.begin() + (nprobe - 1), cells.end(), [&](int32_t a, int32_t b) {
+        return centroidScores[a] > centroidScores[b] || (centroidScores[a] == centroidScores[b] && a < b);
+      });
+    }
     TopK top(k);
     const faiss::InvertedLists *lists = ivf->invlists;
     for (size_t p = 0; p < nprobe; p++) {
@@ -267,15 +271,15 @@ static long fastSearch(const faiss::Index *index, const float *q, size_t k, int3
       }
       top.push(scores.data(), reinterpret_cast<const int64_t *>(ids.get()), 0, n);
     }
-    return long(top.write(labels, distances));
+    return long(top.write(labels, distances, sorted));
   }
   return -1;
 }
 
 // One query: the SIMD path when it applies, faiss's own search otherwise. Returns the number of
 // results written (IVF may find fewer than k).
-static size_t searchOne(const faiss::Index *index, const float *q, size_t k, int32_t *labels, float *distances) {
-  const long fast = fastSearch(index, q, k, labels, distances);
+static size_t searchOne(const faiss::Index *index, const float *q, size_t k, int32_t *labels, float *distances, bool sorted = true) {
+  const long fast = fastSearch(index, q, k, labels, distances, sorted);
   if (fast >= 0) return size_t(fast);
   std::vector<faiss::idx_t> I(k);
   std::vector<float> D(k);
@@ -293,18 +297,16 @@ static size_t searchOne(const faiss::Index *index, const float *q, size_t k, int
 // then lower label). The 8-bit codes choose the candidates; callers that reuse the scores (serving
 // blends them with other signals) get the model's own values, not the codes' approximations.
 static void rescoreExact(const float *q, const float *vectors, size_t d, size_t n, int32_t *labels, float *distances) {
-  std::vector<std::pair<float, int32_t>> scored(n);
+  std::vector<uint64_t> keys(n);
   for (size_t i = 0; i < n; i++) {
     float s;
     dots(q, vectors + size_t(labels[i]) * d, 1, d, &s);
-    scored[i] = {s, labels[i]};
+    keys[i] = TopK::key(s, labels[i]);
   }
-  std::sort(scored.begin(), scored.end(), [](const std::pair<float, int32_t> &a, const std::pair<float, int32_t> &b) {
-    return a.first > b.first || (a.first == b.first && a.second < b.second);
-  });
+  std::sort(keys.begin(), keys.end(), std::greater<uint64_t>());
   for (size_t i = 0; i < n; i++) {
-    labels[i] = scored[i].second;
-    distances[i] = scored[i].first;
+    labels[i] = int32_t(uint32_t(~keys[i]));
+    distances[i] = TopK::score(keys[i]);
   }
 }
 

@@ -32,7 +32,8 @@ class SearchWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      written_ = searchOne(index_, query_.data(), labels_.size(), labels_.data(), distances_.data());
+      // Rescoring sorts the results again, by their exact scores.
+      written_ = searchOne(index_, query_.data(), labels_.size(), labels_.data(), distances_.data(), exact_ == nullptr);
       if (exact_) rescoreExact(query_.data(), exact_, size_t(index_->d), written_, labels_.data(), distances_.data());
     } catch (const std::exception &ex) {
       SetError(ex.what());
