@@ -27,6 +27,11 @@ export interface ServiceConfig {
    * (RECSYS_BANDIT_HALF_LIFE, default 5000).
    */
   learning: { attributionWindowMs: number; defaultPolicy: 'hybrid' | 'bandit'; banditHalfLifeObservations: number };
+  /**
+   * How far the JS heap may grow past its live size between full collections, in percent
+   * (RECSYS_HEAP_GROWTH_PERCENT, default 30; 0 leaves it to V8, which allows up to 300 %).
+   */
+  heapGrowthPercent: number;
 }
 
 export class ConfigError extends Error {
@@ -69,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     ...(env.RECSYS_PSEUDONYM_KEY ? { pseudonymKey: pseudonymKey(env.RECSYS_PSEUDONYM_KEY) } : {}),
     eventRetentionDays: integer(env, 'RECSYS_EVENT_RETENTION_DAYS', 0, 0, 36_500),
     learning: learningConfig(env),
+    heapGrowthPercent: integer(env, 'RECSYS_HEAP_GROWTH_PERCENT', 30, 0, 1000),
   };
 }
 

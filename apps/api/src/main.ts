@@ -3,13 +3,18 @@
 import { ConfigError, loadConfig } from './config.js';
 import { createDistributedService } from './distributed-service.js';
 import { createEmbeddedService } from './embedded-service.js';
+import { collectGarbageNow, limitHeapGrowth } from './heap-tuning.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  if (config.heapGrowthPercent > 0) limitHeapGrowth(config.heapGrowthPercent);
   const redisUrl = process.env.REDIS_URL;
   const service = redisUrl
     ? await createDistributedService(config, { url: redisUrl, keyPrefix: process.env.RECSYS_KEY_PREFIX })
     : await createEmbeddedService(config);
+  // Startup (the log replay above all) leaves several times the live heap behind: collect it
+  // before serving rather than after the first idle spell, which a busy service may never have.
+  collectGarbageNow();
   await service.app.listen({ host: config.host, port: config.port });
 
   let stopping = false;

@@ -60,7 +60,8 @@ export async function startServiceProcess(
   const port = await freePort();
   const child = spawn(process.execPath, builtEntryArgs('api'), {
     cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    // MALLOC_ARENA_MAX as `pnpm start` and the image set it.
+    env: { ...process.env, MALLOC_ARENA_MAX: '2', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
