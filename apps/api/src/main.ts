@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     : await createEmbeddedService(config);
   // Startup (the log replay above all) leaves several times the live heap behind: collect it
   // before serving rather than after the first idle spell, which a busy service may never have.
-  collectGarbageNow();
+  if (config.heapGrowthPercent > 0) collectGarbageNow();
   await service.app.listen({ host: config.host, port: config.port });
 
   let stopping = false;
