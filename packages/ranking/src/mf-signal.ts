@@ -61,7 +61,7 @@ export class MfSignal implements CollaborativeSignal {
 
   constructor(
     private readonly model: MfModel,
-    private readonly catalog: CatalogView,
+    catalog: CatalogView,
     searchCache: SearchCacheOptions = {},
   ) {
     this.rows = new ItemRows(model.itemIds, catalog);
