@@ -84,7 +84,7 @@ class ServiceProcess:
 
     def start(self):
         with open(self.log_path, "wb") as log:
-            # A new session makes the service the leader of its own process group (pnpm, tsx, node).
+            # A new session makes the service the leader of its own process group (pnpm, node).
             self.proc = subprocess.Popen(["pnpm", "start"], cwd=REPO_ROOT, env=self.env, stdout=log,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + READY_WITHIN

@@ -38,14 +38,14 @@ export async function http(baseUrl: string, method: string, urlPath: string, bod
   }
 }
 
-/** The API (`apps/api/src/main.ts`) as its own process, on a free loopback port. */
+/** The API (its production build, `apps/api/dist/main.js`) as its own process, on a free loopback port. */
 export function startApi(env: Record<string, string>, waitFor: '/healthz' | '/readyz' = '/healthz'): Promise<ServiceProcess> {
   return startServiceProcess({ RECSYS_DEMO: '0', RECSYS_RATE_LIMIT_PER_MINUTE: '10000000', ...env }, 60_000, waitFor);
 }
 
 export type { WorkerProcess };
 
-/** The distributed-mode worker (`apps/worker/src/main.ts`) as its own process, killed if the bench exits first. */
+/** The distributed-mode worker (its production build, `apps/worker/dist/main.js`) as its own process, killed if the bench exits first. */
 export function startWorker(env: Record<string, string>): WorkerProcess {
   const worker = startWorkerProcess(env);
   process.once('exit', () => worker.child.kill('SIGKILL'));
