@@ -1,5 +1,6 @@
-// Index.searchAsync: one query searched on the libuv thread pool, so the event loop serves other
-// requests meanwhile. Searches only read the index; the JS index object (and the exact vectors, when
+// Index.searchAsync: queries searched on the libuv thread pool, so the event loop serves other
+// requests meanwhile; several queries in one call cost one queued task (one thread woken) instead
+// of one each. Searches only read the index; the JS index object (and the exact vectors, when
 // given) are referenced until the search ends so they cannot be collected under it.
 #pragma once
 #include <napi.h>
@@ -13,15 +14,18 @@ namespace recsys {
 
 class SearchWorker : public Napi::AsyncWorker {
  public:
-  // `exact`: when not empty, the float vectors to rescore the results with (see rescoreExact).
-  SearchWorker(Napi::Env env, Napi::Object owner, const faiss::Index *index, const float *query, size_t k, Napi::Float32Array exact)
+  // `queries`: n rows of the index dimension. `exact`: when not empty, the float vectors to rescore
+  // the results with (see rescoreExact).
+  SearchWorker(Napi::Env env, Napi::Object owner, const faiss::Index *index, const float *queries, size_t n, size_t k, Napi::Float32Array exact)
       : Napi::AsyncWorker(env, "recsys:faiss-search"),
         deferred_(Napi::Promise::Deferred::New(env)),
         owner_(Napi::Persistent(owner)),
         index_(index),
-        query_(query, query + index->d),
-        labels_(k),
-        distances_(k) {
+        k_(k),
+        queries_(queries, queries + n * index->d),
+        labels_(n * k),
+        distances_(n * k),
+        written_(n) {
     if (!exact.IsEmpty()) {
       exactRef_ = Napi::Persistent(static_cast<Napi::Object>(exact));
       exact_ = exact.Data();
@@ -32,23 +36,38 @@ class SearchWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      // Rescoring sorts the results again, by their exact scores.
-      written_ = searchOne(index_, query_.data(), labels_.size(), labels_.data(), distances_.data(), exact_ == nullptr);
-      if (exact_) rescoreExact(query_.data(), exact_, size_t(index_->d), written_, labels_.data(), distances_.data());
+      const size_t d = index_->d;
+      for (size_t q = 0; q < written_.size(); q++) {
+        const float *query = queries_.data() + q * d;
+        int32_t *labels = labels_.data() + q * k_;
+        float *distances = distances_.data() + q * k_;
+        // Rescoring sorts the results again, by their exact scores.
+        written_[q] = int32_t(searchOne(index_, query, k_, labels, distances, exact_ == nullptr));
+        if (exact_) rescoreExact(query, exact_, d, size_t(written_[q]), labels, distances);
+      }
     } catch (const std::exception &ex) {
       SetError(ex.what());
     }
   }
 
+  // One query: { labels, distances } holding the results found, best first. Several: { labels,
+  // distances } of n * k values (query q's results from q * k) and `counts`, how many each found.
   void OnOK() override {
     Napi::Env env = Env();
-    auto labels = Napi::Int32Array::New(env, written_);
-    auto distances = Napi::Float32Array::New(env, written_);
-    std::memcpy(labels.Data(), labels_.data(), written_ * sizeof(int32_t));
-    std::memcpy(distances.Data(), distances_.data(), written_ * sizeof(float));
+    const size_t n = written_.size();
+    const size_t size = n == 1 ? size_t(written_[0]) : n * k_;
+    auto labels = Napi::Int32Array::New(env, size);
+    auto distances = Napi::Float32Array::New(env, size);
+    std::memcpy(labels.Data(), labels_.data(), size * sizeof(int32_t));
+    std::memcpy(distances.Data(), distances_.data(), size * sizeof(float));
     auto result = Napi::Object::New(env);
     result.Set("labels", labels);
     result.Set("distances", distances);
+    if (n > 1) {
+      auto counts = Napi::Int32Array::New(env, n);
+      std::memcpy(counts.Data(), written_.data(), n * sizeof(int32_t));
+      result.Set("counts", counts);
+    }
     deferred_.Resolve(result);
   }
 
@@ -60,10 +79,11 @@ class SearchWorker : public Napi::AsyncWorker {
   const faiss::Index *index_;
   Napi::ObjectReference exactRef_;
   const float *exact_ = nullptr;
-  std::vector<float> query_;
+  size_t k_;
+  std::vector<float> queries_;
   std::vector<int32_t> labels_;
   std::vector<float> distances_;
-  size_t written_ = 0;
+  std::vector<int32_t> written_;
 };
 
 }  // namespace recsys

@@ -25,8 +25,12 @@ export interface FaissNativeIndex {
    * exact inner products and reorders them.
    */
   searchInto(query: Float32Array, k: number, labels: Int32Array, distances: Float32Array, exact?: Float32Array): number;
-  /** searchInto on the libuv thread pool; resolves to the results found. */
-  searchAsync(query: Float32Array, k: number, exact?: Float32Array): Promise<{ labels: Int32Array; distances: Float32Array }>;
+  /**
+   * searchInto on the libuv thread pool, for one query or several (rows of the dimension). One:
+   * resolves to the results found. Several: to n * k labels and distances (query q's from q * k)
+   * and `counts`, how many each found.
+   */
+  searchAsync(queries: Float32Array, k: number, exact?: Float32Array): Promise<{ labels: Int32Array; distances: Float32Array; counts?: Int32Array }>;
   toBuffer(): Buffer;
   /** efSearch (HNSW) or nprobe (IVF), via faiss::ParameterSpace; throws for an unknown name. */
   setParameter(name: string, value: number): void;

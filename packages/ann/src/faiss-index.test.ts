@@ -194,6 +194,24 @@ describe.skipIf(!load.ok)('FaissIndex', () => {
     answers.forEach((answer, q) => expect(Array.from(answer.rows)).toEqual(Array.from(exact.search(queries[q]!, 10).rows)));
   });
 
+  it('searches asked for in one turn go to the pool together and each gets what search answers', async () => {
+    const vectors = clusteredVectors(3_000, dim, 12, 5);
+    const index = FaissIndex.build(vectors, dim, { kind: 'ivf', nlist: 32, ivfEncoding: 'sq8', calibrationK: 100, ...threads });
+    index.useExactVectors(vectors);
+    const queries = Array.from({ length: 25 }, (_, q) => randomVectors(1, dim, 300 + q));
+    const ks = queries.map((_, q) => (q % 3 === 0 ? 7 : q % 3 === 1 ? 100 : 3_500));
+    const pending = queries.map((query, q) => index.searchAsync(query, ks[q]!));
+    // The caller may reuse its vector at once: the batch searched a copy.
+    for (const query of queries) query.fill(0);
+    const answers = await Promise.all(pending);
+    answers.forEach((answer, q) => {
+      const want = index.search(randomVectors(1, dim, 300 + q), ks[q]!);
+      expect(Array.from(answer.rows)).toEqual(Array.from(want.rows));
+      expect(Array.from(answer.scores)).toEqual(Array.from(want.scores));
+    });
+    expect(answers[2]!.rows.length).toBeLessThanOrEqual(3_000);
+  });
+
   it('caps k at the index size, returns nothing for k = 0, and rejects a query of the wrong dimension', () => {
     const small = randomVectors(30, dim, 3);
     for (const kind of ['flat', 'hnsw', 'ivf'] as const) {

@@ -9,6 +9,7 @@ import { mulberry32, type SearchResult, type VectorIndex } from '@recsys/core';
 import { ExactIndex } from './exact-index.js';
 import { FAISS_METRIC_INNER_PRODUCT, loadFaissAddon, type FaissAddon, type FaissNativeIndex } from './faiss-addon.js';
 import { recallAtK } from './recall.js';
+import { SearchBatcher } from './search-batcher.js';
 
 export type FaissIndexKind = 'flat' | 'hnsw' | 'ivf';
 
@@ -139,6 +140,7 @@ const IVF_TRAIN_PER_CELL = 64;
 
 export class FaissIndex implements VectorIndex {
   private currentEf = -1;
+  private batcher: SearchBatcher | undefined;
   /**
    * The float vectors an SQ8 index was built from, when known: its results are rescored with them,
    * so callers get exact inner products (the 8-bit codes only choose the candidates).
@@ -248,8 +250,9 @@ export class FaissIndex implements VectorIndex {
   }
 
   search(query: Float32Array, k: number): SearchResult {
-    const kk = this.prepare(query, k);
+    const kk = this.check(query, k);
     if (kk === 0) return { rows: new Int32Array(0), scores: new Float32Array(0) };
+    this.prepare(kk);
     // Flat and IVF answer through the addon's SIMD path, straight into typed arrays.
     const rows = new Int32Array(kk);
     const scores = new Float32Array(kk);
@@ -261,28 +264,36 @@ export class FaissIndex implements VectorIndex {
 
   /** The same search through faiss's own code, bypassing the addon's SIMD path: for benchmarks. */
   searchWithFaiss(query: Float32Array, k: number): SearchResult {
-    const kk = this.prepare(query, k);
+    const kk = this.check(query, k);
+    if (kk > 0) this.prepare(kk);
     const { labels, distances } = this.native.search(Array.from(query), Math.max(1, kk));
     let found = kk === 0 ? 0 : labels.length;
     while (found > 0 && labels[found - 1]! < 0) found--;
     return { rows: Int32Array.from(labels.slice(0, found)), scores: Float32Array.from(distances.slice(0, found)) };
   }
 
+  /** On the thread pool, batched with the other queries asked for in this turn of the event loop. */
   async searchAsync(query: Float32Array, k: number): Promise<SearchResult> {
-    const kk = this.prepare(query, k);
+    const kk = this.check(query, k);
     if (kk === 0) return { rows: new Int32Array(0), scores: new Float32Array(0) };
-    const { labels, distances } = await this.native.searchAsync(query, kk, this.exact);
-    return { rows: labels, scores: distances };
+    this.batcher ??= new SearchBatcher(this.meta.dim, availableParallelism(), (queries, batchK) => {
+      this.prepare(batchK);
+      return this.native.searchAsync(queries, batchK, this.exact);
+    });
+    return this.batcher.search(query, kk);
   }
 
-  /** Checks the query, sets the search effort for k and returns k capped at the index size. */
-  private prepare(query: Float32Array, k: number): number {
+  /** Checks the query and returns k capped at the index size. */
+  private check(query: Float32Array, k: number): number {
     if (query.length !== this.meta.dim) throw new RangeError(`query has dim ${query.length}, index has ${this.meta.dim}`);
     // The binding throws for k > ntotal (and faiss for k < 1).
-    const kk = Math.min(Math.max(0, Math.floor(k)), this.meta.size);
-    if (kk > 0 && this.meta.efSearch !== undefined) this.setEf(this.efFor(kk));
+    return Math.min(Math.max(0, Math.floor(k)), this.meta.size);
+  }
+
+  /** Sets the search effort for k (k > 0) and faiss's threads. */
+  private prepare(k: number): void {
+    if (this.meta.efSearch !== undefined) this.setEf(this.efFor(k));
     this.addon.setThreads(this.searchThreads);
-    return kk;
   }
 
   /** efSearch for a query of k results: the calibrated beam scaled to k, never below k. */
