@@ -20,7 +20,7 @@ const buildDir = join(nativeDir, 'build');
 const addonPath = join(buildDir, 'Release', 'faiss_node.node');
 const stampPath = join(buildDir, 'stamp.json');
 const logPath = join(buildDir, 'build.log');
-const ownInputs = ['binding.gyp', 'faiss-node.patch', 'faiss-compat.h', 'fast-search.h', 'search-worker.h', 'build.mjs'];
+const ownInputs = ['binding.gyp', 'faiss-node.patch', 'faiss-compat.h', 'fast-search.h', 'search-worker.h', 'search-lanes.h', 'build.mjs'];
 
 const say = (message) => console.log(`[faiss addon] ${message}`);
 
@@ -99,7 +99,7 @@ const started = Date.now();
 rmSync(buildDir, { recursive: true, force: true });
 mkdirSync(join(buildDir, 'src'), { recursive: true });
 copyFileSync(join(faissNodeDir, 'src', 'faiss.cc'), join(buildDir, 'src', 'faiss.cc'));
-for (const header of ['faiss-compat.h', 'fast-search.h', 'search-worker.h']) copyFileSync(join(nativeDir, header), join(buildDir, 'src', header));
+for (const header of ['faiss-compat.h', 'fast-search.h', 'search-worker.h', 'search-lanes.h']) copyFileSync(join(nativeDir, header), join(buildDir, 'src', header));
 
 let log = '';
 const run = (command, args) => {

@@ -1,23 +1,25 @@
-// Index.searchAsync: queries searched on the libuv thread pool, so the event loop serves other
-// requests meanwhile; several queries in one call cost one queued task (one thread woken) instead
-// of one each. Searches only read the index; the JS index object (and the exact vectors, when
+// Index.searchAsync: queries searched on the search lanes (search-lanes.h), so the event loop
+// serves other requests meanwhile; several queries in one call cost one queued job instead of one
+// each. Searches only read the index; the JS index object (and the exact vectors, when
 // given) are referenced until the search ends so they cannot be collected under it.
 #pragma once
 #include <napi.h>
 
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "fast-search.h"
+#include "search-lanes.h"
 
 namespace recsys {
 
-class SearchWorker : public Napi::AsyncWorker {
+class SearchWorker : public LaneJob {
  public:
   // `queries`: n rows of the index dimension. `exact`: when not empty, the float vectors to rescore
   // the results with (see rescoreExact).
   SearchWorker(Napi::Env env, Napi::Object owner, const faiss::Index *index, const float *queries, size_t n, size_t k, Napi::Float32Array exact)
-      : Napi::AsyncWorker(env, "recsys:faiss-search"),
+      : env_(env),
         deferred_(Napi::Promise::Deferred::New(env)),
         owner_(Napi::Persistent(owner)),
         index_(index),
@@ -34,6 +36,9 @@ class SearchWorker : public Napi::AsyncWorker {
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
+  // Hands the search to the lanes, which own it from here.
+  void Queue() { SearchLanes::queue(env_, this); }
+
   void Execute() override {
     try {
       const size_t d = index_->d;
@@ -46,14 +51,21 @@ class SearchWorker : public Napi::AsyncWorker {
         if (exact_) rescoreExact(query, exact_, d, size_t(written_[q]), labels, distances);
       }
     } catch (const std::exception &ex) {
-      SetError(ex.what());
+      error_ = ex.what();
+      failed_ = true;
     }
   }
 
+  void Complete(Napi::Env env) override {
+    if (failed_) deferred_.Reject(Napi::Error::New(env, error_).Value());
+    else resolve(env);
+  }
+
+ private:
+
   // One query: { labels, distances } holding the results found, best first. Several: { labels,
   // distances } of n * k values (query q's results from q * k) and `counts`, how many each found.
-  void OnOK() override {
-    Napi::Env env = Env();
+  void resolve(Napi::Env env) {
     const size_t n = written_.size();
     const size_t size = n == 1 ? size_t(written_[0]) : n * k_;
     auto labels = Napi::Int32Array::New(env, size);
@@ -71,9 +83,9 @@ class SearchWorker : public Napi::AsyncWorker {
     deferred_.Resolve(result);
   }
 
-  void OnError(const Napi::Error &error) override { deferred_.Reject(error.Value()); }
-
- private:
+  Napi::Env env_;
+  bool failed_ = false;
+  std::string error_;
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference owner_;
   const faiss::Index *index_;

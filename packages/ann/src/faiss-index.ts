@@ -9,7 +9,7 @@ import { mulberry32, type SearchResult, type VectorIndex } from '@recsys/core';
 import { ExactIndex } from './exact-index.js';
 import { FAISS_METRIC_INNER_PRODUCT, loadFaissAddon, type FaissAddon, type FaissNativeIndex } from './faiss-addon.js';
 import { recallAtK } from './recall.js';
-import { SearchBatcher } from './search-batcher.js';
+import { callsInFlightFor, SearchBatcher } from './search-batcher.js';
 
 export type FaissIndexKind = 'flat' | 'hnsw' | 'ivf';
 
@@ -276,7 +276,7 @@ export class FaissIndex implements VectorIndex {
   async searchAsync(query: Float32Array, k: number): Promise<SearchResult> {
     const kk = this.check(query, k);
     if (kk === 0) return { rows: new Int32Array(0), scores: new Float32Array(0) };
-    this.batcher ??= new SearchBatcher(this.meta.dim, availableParallelism(), (queries, batchK) => {
+    this.batcher ??= new SearchBatcher(this.meta.dim, callsInFlightFor(availableParallelism()), (queries, batchK) => {
       this.prepare(batchK);
       return this.native.searchAsync(queries, batchK, this.exact);
     });

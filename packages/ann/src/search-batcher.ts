@@ -10,6 +10,13 @@ export interface BatchSearchOutput {
 /** Queries in one call at most: at 1M titles six in a row (6 ms) lengthened the tail. */
 export const MAX_BATCH = 4;
 
+/**
+ * Calls in flight for a machine with `cores` cores: the addon searches on all cores but one, which
+ * stays with the event loop (search-lanes.h), and each of those threads has one call running and
+ * one waiting, so it never idles while the event loop is busy.
+ */
+export const callsInFlightFor = (cores: number): number => 2 * Math.max(1, Math.floor(cores) - 1);
+
 interface Pending {
   query: Float32Array;
   k: number;
@@ -18,11 +25,10 @@ interface Pending {
 }
 
 /**
- * While searches are running, sends the queries asked for in one turn of the event loop to the
- * thread pool together: one call per core, of at most MAX_BATCH queries (a query waits for those
- * before it in its call). A busy service asks for ten or more per turn, and each call queued on
- * its own wakes a pool thread that then takes the event loop's core: under load most of the main
- * thread's involuntary switches happened right there. With nothing running, a query leaves at once.
+ * Sends searches to the addon with at most `maxCalls` calls in flight; the queries that arrive
+ * meanwhile wait here and leave together, up to MAX_BATCH of the same k per call, as soon as a call
+ * returns. Fewer, fuller calls mean fewer thread hand-offs, each of which costs the event loop
+ * time. Below the limit a query leaves at once, so a lone request waits for nothing.
  */
 export class SearchBatcher {
   private pending: Pending[] = [];
@@ -31,32 +37,30 @@ export class SearchBatcher {
 
   constructor(
     private readonly dim: number,
-    private readonly parts: number,
+    private readonly maxCalls: number,
     /** Searches n queries (rows of `dim`) for k results each. */
     private readonly run: (queries: Float32Array, k: number) => Promise<BatchSearchOutput>,
-  ) {}
+  ) {
+    if (!Number.isInteger(maxCalls) || maxCalls < 1) throw new RangeError(`maxCalls must be a positive integer, got ${maxCalls}`);
+  }
 
   search(query: Float32Array, k: number): Promise<SearchResult> {
     return new Promise((resolve, reject) => {
-      if (this.running === 0 && this.pending.length === 0) return this.send([{ query, k, resolve, reject }], k);
+      if (this.running < this.maxCalls && this.pending.length === 0) return this.send([{ query, k, resolve, reject }], k);
       // Copied now: the caller may reuse its vector before the batch leaves.
       this.pending.push({ query: query.slice(), k, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flush());
     });
   }
 
-  private flush(): void {
-    const batch = this.pending;
-    this.pending = [];
-    const byK = new Map<number, Pending[]>();
-    for (const p of batch) {
-      const group = byK.get(p.k);
-      if (group) group.push(p);
-      else byK.set(p.k, [p]);
-    }
-    for (const [k, group] of byK) {
-      const size = Math.min(MAX_BATCH, Math.ceil(group.length / Math.max(1, this.parts)));
-      for (let from = 0; from < group.length; from += size) this.send(group.slice(from, from + size), k);
+  /** Sends waiting queries while calls may start, oldest first, grouping those with the oldest one's k. */
+  private pump(): void {
+    while (this.running < this.maxCalls && this.pending.length > 0) {
+      const k = this.pending[0]!.k;
+      const chunk: Pending[] = [];
+      const rest: Pending[] = [];
+      for (const p of this.pending) (p.k === k && chunk.length < MAX_BATCH ? chunk : rest).push(p);
+      this.pending = rest;
+      this.send(chunk, k);
     }
   }
 
@@ -71,8 +75,10 @@ export class SearchBatcher {
       return;
     }
     this.running++;
-    answer.finally(() => this.running--).then(
+    answer.then(
       ({ labels, distances, counts }) => {
+        this.running--;
+        this.pump();
         if (chunk.length === 1) return chunk[0]!.resolve({ rows: labels, scores: distances });
         chunk.forEach((p, q) => {
           const from = q * k;
@@ -82,6 +88,8 @@ export class SearchBatcher {
         });
       },
       (error: unknown) => {
+        this.running--;
+        this.pump();
         for (const p of chunk) p.reject(error);
       },
     );

@@ -1,0 +1,128 @@
+// The threads searchAsync runs on: its own few, not the libuv pool. A search thread per query
+// outnumbers the cores; each woken one took the event loop's core, which every request needs
+// twice. Here cores − 1 threads (at least one) take jobs from one queue, and a busy thread takes
+// the next job without sleeping or being woken. Answers go back to the JS thread that asked,
+// through a thread-safe function that does not keep the process alive.
+#pragma once
+#include <napi.h>
+#include <sched.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace recsys {
+
+// A search handed to the lanes: `Execute` runs on a lane thread, `Complete` on the JS thread that
+// queued it, which then deletes it.
+class LaneJob {
+ public:
+  virtual ~LaneJob() = default;
+  virtual void Execute() = 0;
+  virtual void Complete(Napi::Env env) = 0;
+};
+
+// Per JS thread: the way back to it. Made on the thread's first search; released with its env.
+class LaneReturn {
+ public:
+  static napi_threadsafe_function forEnv(napi_env env) {
+    thread_local LaneReturn *current = nullptr;
+    if (current == nullptr) {
+      current = new LaneReturn(env);
+      napi_add_env_cleanup_hook(env, &LaneReturn::release, &current);
+    }
+    return current->tsfn_;
+  }
+
+ private:
+  explicit LaneReturn(napi_env env) : context_(env, "recsys:faiss-search") {
+    Napi::String name = Napi::String::New(env, "recsys:faiss-search");
+    if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this, &LaneReturn::deliver, &tsfn_) != napi_ok) {
+      throw Napi::Error::New(env, "could not create the search threads' way back");
+    }
+    napi_unref_threadsafe_function(env, tsfn_);
+  }
+
+  // Cleanup hook of the env, on its thread. The object itself stays: the thread-safe function may
+  // still call `deliver` (with a null env) while it winds down.
+  static void release(void *slot) {
+    auto **current = static_cast<LaneReturn **>(slot);
+    napi_release_threadsafe_function((*current)->tsfn_, napi_tsfn_abort);
+    *current = nullptr;
+  }
+
+  // On the JS thread, inside a callback scope so the promise's reactions run before the loop goes on.
+  static void deliver(napi_env env, napi_value, void *context, void *data) {
+    auto *job = static_cast<LaneJob *>(data);
+    // A null env: the env is going away, and the job's JS references with it (the job is dropped).
+    if (env == nullptr) return;
+    auto *self = static_cast<LaneReturn *>(context);
+    Napi::HandleScope scope(env);
+    Napi::CallbackScope callbackScope(env, self->context_);
+    job->Complete(Napi::Env(env));
+    delete job;
+  }
+
+  Napi::AsyncContext context_;
+  napi_threadsafe_function tsfn_ = nullptr;
+};
+
+class SearchLanes {
+ public:
+  // Queues a job from a JS thread; its answer comes back to that thread.
+  static void queue(napi_env env, LaneJob *job) {
+    napi_threadsafe_function back = LaneReturn::forEnv(env);
+    shared().push(job, back);
+  }
+
+  // Threads for a machine where this process may use `cores` cores.
+  static unsigned lanesFor(unsigned cores) { return cores > 1 ? cores - 1 : 1; }
+
+ private:
+  struct Entry {
+    LaneJob *job;
+    napi_threadsafe_function back;
+  };
+
+  // One per process and never destroyed: its threads are detached and wait for work until exit.
+  static SearchLanes &shared() {
+    static SearchLanes *lanes = new SearchLanes();
+    return *lanes;
+  }
+
+  SearchLanes() {
+    cpu_set_t set;
+    const unsigned cores = sched_getaffinity(0, sizeof(set), &set) == 0 ? unsigned(CPU_COUNT(&set)) : std::thread::hardware_concurrency();
+    for (unsigned i = 0; i < lanesFor(cores); i++) std::thread([this] { run(); }).detach();
+  }
+
+  void push(LaneJob *job, napi_threadsafe_function back) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.push_back({job, back});
+    }
+    ready_.notify_one();
+  }
+
+  void run() {
+    for (;;) {
+      Entry entry;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [this] { return !queue_.empty(); });
+        entry = queue_.front();
+        queue_.pop_front();
+      }
+      entry.job->Execute();
+      // Fails only once the asking env is closing; the job is dropped with it.
+      napi_call_threadsafe_function(entry.back, entry.job, napi_tsfn_nonblocking);
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Entry> queue_;
+};
+
+}  // namespace recsys
