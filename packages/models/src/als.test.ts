@@ -83,6 +83,46 @@ describe('ImplicitALS', () => {
     expect(rejected[12]!).toBeLessThan(without[12]! - 0.1);
   });
 
+  it('folds in short and long histories to the exact least-squares solution', () => {
+    // Short histories (2h <= k) go through the low-rank update, long ones through the full solve:
+    // both must match the normal equations solved here by plain Gaussian elimination.
+    const random = mulberry32(11);
+    const k = 16;
+    const m = new ImplicitALS({ factors: k, regularization: 0.5, alpha: 1.5, iterations: 3 }).fit(
+      InteractionMatrix.fromTriples(20, 60, [0, 1, 2, 3], [5, 9, 12, 40], [2, 1, 3, 1]),
+    );
+    const Y = m.itemFactors;
+    for (const h of [1, 3, 8, 9, 30]) {
+      const items = Array.from({ length: h }, () => Math.floor(random() * 60));
+      const prefs = items.map((_, j) => (j % 4 === 3 ? -2 : j % 7 === 6 ? 0 : 1 + 3 * random()));
+      const A = Array.from({ length: k }, (_, a) => Array.from({ length: k + 1 }, (_, c) => (a === c ? 0.5 : 0)));
+      for (let i = 0; i < 60; i++) for (let a = 0; a < k; a++) for (let c = 0; c < k; c++) A[a]![c]! += Y[i * k + a]! * Y[i * k + c]!;
+      items.forEach((i, j) => {
+        const w = 1.5 * Math.abs(prefs[j]!);
+        const ct = prefs[j]! > 0 ? 1 + w : 0;
+        for (let a = 0; a < k; a++) {
+          A[a]![k]! += ct * Y[i * k + a]!;
+          for (let c = 0; c < k; c++) A[a]![c]! += w * Y[i * k + a]! * Y[i * k + c]!;
+        }
+      });
+      for (let a = 0; a < k; a++) {
+        for (let r = a + 1; r < k; r++) {
+          const f = A[r]![a]! / A[a]![a]!;
+          for (let c = a; c <= k; c++) A[r]![c]! -= f * A[a]![c]!;
+        }
+      }
+      const expected = new Array<number>(k).fill(0);
+      for (let a = k - 1; a >= 0; a--) {
+        let s = A[a]![k]!;
+        for (let c = a + 1; c < k; c++) s -= A[a]![c]! * expected[c]!;
+        expected[a] = s / A[a]![a]!;
+      }
+      const got = m.foldIn(items, prefs);
+      const scale = Math.max(...expected.map(Math.abs));
+      expected.forEach((x, f) => expect(Math.abs(got[f]! - x) / scale, `h=${h} factor ${f}`).toBeLessThan(1e-5));
+    }
+  });
+
   it('folds in a 50-item history at 64 factors in under a millisecond', () => {
     const big = new ImplicitALS({ iterations: 1 }).fit(
       InteractionMatrix.fromTriples(50, 2000, [0, 1], [0, 1], [1, 1]),

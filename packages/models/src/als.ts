@@ -64,6 +64,8 @@ const ARTIFACT_FORMAT = 1;
 export class ImplicitALS extends FactorModel<AlsOptions> {
   /** YᵀY + λI for the current item factors, built on first use by foldIn. */
   private gram: Float64Array | undefined;
+  /** Its Cholesky factor G = L Lᵀ as L (lower) and R = Lᵀ (upper), row-major: for short histories. */
+  private gramFactor: { lower: Float64Array; upper: Float64Array } | undefined;
 
   constructor(options: Partial<AlsOptions> = {}) {
     super(checkOptions({ ...DEFAULT_ALS_OPTIONS, ...options }));
@@ -96,6 +98,7 @@ export class ImplicitALS extends FactorModel<AlsOptions> {
     this.users = init(this.nU);
     this.items = init(this.nI);
     this.gram = undefined;
+    this.gramFactor = undefined;
     for (let it = 1; it <= iterations; it++) {
       solveRows(matrix, this.users, this.items, k, regularization, alpha, cgSteps);
       yield;
@@ -113,16 +116,22 @@ export class ImplicitALS extends FactorModel<AlsOptions> {
    */
   foldIn(itemIndices: ArrayLike<number>, preferences: ArrayLike<number>): Float32Array {
     checkHistory(itemIndices, preferences);
+    for (let j = 0; j < itemIndices.length; j++) checkIndex('item', itemIndices[j]!, this.nI);
+    this.gram ??= gramian(this.items, this.factors, this.options.regularization);
+    // A history much shorter than k changes YᵀY + λI by a low-rank term: solving through its
+    // precomputed factor costs O(h·k² + h²·k) against O(h·k² + k³) for forming and factoring A.
+    if (2 * itemIndices.length <= this.factors) {
+      this.gramFactor ??= factorGram(this.gram, this.factors);
+      return foldInLowRank(this.items, this.factors, this.options.alpha, this.gramFactor, itemIndices, preferences);
+    }
     const k = this.factors;
     const { alpha } = this.options;
     const Y = this.items;
-    this.gram ??= gramian(Y, k, this.options.regularization);
     // A = YᵀY + λI + Σ (c−1) y yᵀ (upper triangle), b = Σ c·t·y over the history.
     const A = this.gram.slice();
     const b = new Float64Array(k);
     for (let j = 0; j < itemIndices.length; j++) {
       const i = itemIndices[j]!;
-      checkIndex('item', i, this.nI);
       const p = preferences[j]!;
       const w = alpha * Math.abs(p);
       const ct = p > 0 ? 1 + w : 0;
@@ -176,6 +185,7 @@ export class ImplicitALS extends FactorModel<AlsOptions> {
     updateRows(byUser, this.users, this.items, k, regularization, alpha, steps);
     updateRows(byItem, this.items, this.users, k, regularization, alpha, steps);
     this.gram = undefined;
+    this.gramFactor = undefined;
     return this;
   }
 
@@ -231,6 +241,84 @@ function gramian(Y: Float32Array, k: number, lambda: number): Float64Array {
     for (let c = a + 1; c < k; c++) G[c * k + a] = G[a * k + c]!;
   }
   return G;
+}
+
+/** G = L Lᵀ for the full symmetric positive-definite G: L (lower) and R = Lᵀ (upper), row-major. */
+function factorGram(G: Float64Array, k: number): { lower: Float64Array; upper: Float64Array } {
+  const upper = G.slice();
+  choleskyFactor(upper, k);
+  const lower = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) for (let j = i; j < k; j++) lower[j * k + i] = upper[i * k + j]!;
+  return { lower, upper };
+}
+
+/**
+ * The fold-in's solution through the Woodbury identity. With G = L Lᵀ, w_j = alpha·|p_j| and
+ * v_j = L⁻¹ y_j: A = G + Σ w_j y_j y_jᵀ = L (I + Ṽ Ṽᵀ) Lᵀ with Ṽ's columns √w_j v_j, and
+ * b = Σ c_j t_j y_j = L c with c = Σ c_j t_j v_j. So x = L⁻ᵀ z where
+ * z = (I + Ṽ Ṽᵀ)⁻¹ c = c − Ṽ (I + ṼᵀṼ)⁻¹ Ṽᵀ c, an h × h solve.
+ */
+function foldInLowRank(
+  Y: Float32Array,
+  k: number,
+  alpha: number,
+  factor: { lower: Float64Array; upper: Float64Array },
+  itemIndices: ArrayLike<number>,
+  preferences: ArrayLike<number>,
+): Float32Array {
+  const { lower: L, upper: R } = factor;
+  const h = itemIndices.length;
+  const V = new Float64Array(h * k); // row j: √w_j v_j
+  const c = new Float64Array(k);
+  for (let j = 0; j < h; j++) {
+    const o = itemIndices[j]! * k;
+    const v = j * k;
+    for (let i = 0; i < k; i++) {
+      let s = Y[o + i]!;
+      const li = i * k;
+      for (let m = 0; m < i; m++) s -= L[li + m]! * V[v + m]!;
+      V[v + i] = s / L[li + i]!;
+    }
+    const p = preferences[j]!;
+    const w = alpha * Math.abs(p);
+    const ct = p > 0 ? 1 + w : 0;
+    const root = Math.sqrt(w);
+    for (let i = 0; i < k; i++) {
+      c[i]! += ct * V[v + i]!;
+      V[v + i]! *= root;
+    }
+  }
+  // M = I + ṼᵀṼ (upper triangle) and d = Ṽᵀ c.
+  const M = new Float64Array(h * h);
+  const d = new Float64Array(h);
+  for (let j = 0; j < h; j++) {
+    const vj = j * k;
+    for (let l = j; l < h; l++) {
+      const vl = l * k;
+      let s = 0;
+      for (let i = 0; i < k; i++) s += V[vj + i]! * V[vl + i]!;
+      M[j * h + l] = l === j ? 1 + s : s;
+    }
+    let s = 0;
+    for (let i = 0; i < k; i++) s += V[vj + i]! * c[i]!;
+    d[j] = s;
+  }
+  const e = choleskySolve(M, d, h);
+  for (let j = 0; j < h; j++) {
+    const vj = j * k;
+    const ej = e[j]!;
+    for (let i = 0; i < k; i++) c[i]! -= ej * V[vj + i]!;
+  }
+  // x = L⁻ᵀ z = R⁻¹ z (back substitution on the upper factor).
+  const x = new Float32Array(k);
+  for (let i = k - 1; i >= 0; i--) {
+    let s = c[i]!;
+    const ri = i * k;
+    for (let m = i + 1; m < k; m++) s -= R[ri + m]! * c[m]!;
+    c[i] = s / R[ri + i]!;
+    x[i] = c[i]!;
+  }
+  return x;
 }
 
 /**
