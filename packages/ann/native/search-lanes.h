@@ -5,6 +5,7 @@
 // through a thread-safe function that does not keep the process alive.
 #pragma once
 #include <napi.h>
+#include <omp.h>
 #include <sched.h>
 
 #include <condition_variable>
@@ -94,7 +95,8 @@ class SearchLanes {
   SearchLanes() {
     cpu_set_t set;
     const unsigned cores = sched_getaffinity(0, sizeof(set), &set) == 0 ? unsigned(CPU_COUNT(&set)) : std::thread::hardware_concurrency();
-    for (unsigned i = 0; i < lanesFor(cores); i++) std::thread([this] { run(); }).detach();
+    const unsigned n = lanesFor(cores);
+    for (unsigned i = 0; i < n; i++) std::thread([this] { run(); }).detach();
   }
 
   void push(LaneJob *job, napi_threadsafe_function back) {
@@ -106,6 +108,9 @@ class SearchLanes {
   }
 
   void run() {
+    // The lanes are the parallelism: a faiss search that falls back to its own code (HNSW) runs
+    // on this thread alone instead of starting an OpenMP team per query.
+    omp_set_num_threads(1);
     for (;;) {
       Entry entry;
       {
