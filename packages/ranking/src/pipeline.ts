@@ -288,7 +288,15 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   };
   // Only the total orders the candidates: it is computed without allocating (same arithmetic as
   // scoreRow), and the full breakdown is built for the shortlist alone.
+  // Popularity and trending parts gathered first, in a loop of independent reads: the scattered
+  // rows' cache misses then overlap instead of stalling the scoring loop one at a time.
   const priors = popularityPairs(popularity);
+  const priorParts = new Float64Array(2 * rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const at = 2 * rows[i]!;
+    priorParts[2 * i] = share.popularity * priors[at]!;
+    priorParts[2 * i + 1] = share.trending * priors[at + 1]!;
+  }
   const totalOf = (row: number, i: number, storyScore: number): number => {
     let weighted = 0;
     let weightTotal = 0;
@@ -303,8 +311,8 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
     return (
       boosts[i]! +
       (Number.isNaN(collab) ? 0 : share.collaborative * collab) +
-      share.popularity * priors[2 * row]! +
-      share.trending * priors[2 * row + 1]! +
+      priorParts[2 * i]! +
+      priorParts[2 * i + 1]! +
       (preference ? share.preference * preference.score : 0) +
       (Number.isNaN(storyScore) ? 0 : share.story * storyScore)
     );
