@@ -24,20 +24,35 @@ class LaneJob {
   virtual void Complete(Napi::Env env) = 0;
 };
 
-// Per JS thread: the way back to it. Made on the thread's first search; released with its env.
+// Per JS thread: the way back to it. Made on the thread's first search; closed with its env.
 class LaneReturn {
  public:
-  static napi_threadsafe_function forEnv(napi_env env) {
+  static LaneReturn *forEnv(napi_env env) {
     thread_local LaneReturn *current = nullptr;
     if (current == nullptr) {
       current = new LaneReturn(env);
-      napi_add_env_cleanup_hook(env, &LaneReturn::release, &current);
+      napi_add_env_cleanup_hook(env, &LaneReturn::close, &current);
     }
-    return current->tsfn_;
+    return current;
+  }
+
+  // On the JS thread, as a job is queued. While answers are due the function keeps the event loop
+  // alive, as a libuv work request would: a script awaiting a search must not exit first.
+  void queued() {
+    if (outstanding_++ == 0) napi_ref_threadsafe_function(env_, tsfn_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    inFlight_++;
+  }
+
+  // On a lane thread, with a job done. Fails only once the env is closing (the job is dropped).
+  void send(LaneJob *job) {
+    napi_call_threadsafe_function(tsfn_, job, napi_tsfn_nonblocking);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (--inFlight_ == 0) drained_.notify_all();
   }
 
  private:
-  explicit LaneReturn(napi_env env) : context_(env, "recsys:faiss-search") {
+  explicit LaneReturn(napi_env env) : env_(env), context_(env, "recsys:faiss-search") {
     Napi::String name = Napi::String::New(env, "recsys:faiss-search");
     if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this, &LaneReturn::deliver, &tsfn_) != napi_ok) {
       throw Napi::Error::New(env, "could not create the search threads' way back");
@@ -45,11 +60,18 @@ class LaneReturn {
     napi_unref_threadsafe_function(env, tsfn_);
   }
 
-  // Cleanup hook of the env, on its thread. The object itself stays: the thread-safe function may
+  // Cleanup hook of the env, on its thread, before Node closes the thread-safe function (hooks run
+  // in reverse order of registration): waits until no lane thread is still searching for this env,
+  // since none may call the function once it is closed. The object itself stays: the function may
   // still call `deliver` (with a null env) while it winds down.
-  static void release(void *slot) {
+  static void close(void *slot) {
     auto **current = static_cast<LaneReturn **>(slot);
-    napi_release_threadsafe_function((*current)->tsfn_, napi_tsfn_abort);
+    LaneReturn *self = *current;
+    {
+      std::unique_lock<std::mutex> lock(self->mutex_);
+      self->drained_.wait(lock, [self] { return self->inFlight_ == 0; });
+    }
+    napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
     *current = nullptr;
   }
 
@@ -63,17 +85,26 @@ class LaneReturn {
     Napi::CallbackScope callbackScope(env, self->context_);
     job->Complete(Napi::Env(env));
     delete job;
+    if (--self->outstanding_ == 0) napi_unref_threadsafe_function(env, self->tsfn_);
   }
 
+  napi_env env_;
   Napi::AsyncContext context_;
   napi_threadsafe_function tsfn_ = nullptr;
+  std::mutex mutex_;
+  std::condition_variable drained_;
+  // Jobs not yet handed back by a lane thread (guarded by mutex_).
+  size_t inFlight_ = 0;
+  // Jobs whose answer has not reached JS yet (JS thread only).
+  size_t outstanding_ = 0;
 };
 
 class SearchLanes {
  public:
   // Queues a job from a JS thread; its answer comes back to that thread.
   static void queue(napi_env env, LaneJob *job) {
-    napi_threadsafe_function back = LaneReturn::forEnv(env);
+    LaneReturn *back = LaneReturn::forEnv(env);
+    back->queued();
     shared().push(job, back);
   }
 
@@ -83,7 +114,7 @@ class SearchLanes {
  private:
   struct Entry {
     LaneJob *job;
-    napi_threadsafe_function back;
+    LaneReturn *back;
   };
 
   // One per process and never destroyed: its threads are detached and wait for work until exit.
@@ -99,7 +130,7 @@ class SearchLanes {
     for (unsigned i = 0; i < n; i++) std::thread([this] { run(); }).detach();
   }
 
-  void push(LaneJob *job, napi_threadsafe_function back) {
+  void push(LaneJob *job, LaneReturn *back) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       queue_.push_back({job, back});
@@ -120,8 +151,7 @@ class SearchLanes {
         queue_.pop_front();
       }
       entry.job->Execute();
-      // Fails only once the asking env is closing; the job is dropped with it.
-      napi_call_threadsafe_function(entry.back, entry.job, napi_tsfn_nonblocking);
+      entry.back->send(entry.job);
     }
   }
 

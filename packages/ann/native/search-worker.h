@@ -62,7 +62,6 @@ class SearchWorker : public LaneJob {
   }
 
  private:
-
   // One query: { labels, distances } holding the results found, best first. Several: { labels,
   // distances } of n * k values (query q's results from q * k) and `counts`, how many each found.
   void resolve(Napi::Env env) {

@@ -26,7 +26,7 @@ export interface FaissNativeIndex {
    */
   searchInto(query: Float32Array, k: number, labels: Int32Array, distances: Float32Array, exact?: Float32Array): number;
   /**
-   * searchInto on the libuv thread pool, for one query or several (rows of the dimension). One:
+   * searchInto on the addon's search threads, for one query or several (rows of the dimension). One:
    * resolves to the results found. Several: to n * k labels and distances (query q's from q * k)
    * and `counts`, how many each found.
    */
