@@ -3,7 +3,8 @@
 // inner products are scalar, latency-bound loops (~100 ns per 64-dim vector), which made a
 // 1,000-result IVF search cost ~2.5 ms. Vectors and codes are read in place from the faiss
 // structures, so building, training, persistence and every other index kind stay faiss's. Results
-// match faiss's up to floating-point summation order.
+// match faiss's up to floating-point summation order, and for SQ8 codes of a dimension that is a
+// multiple of 16 up to the query's 16-bit fixed-point weights (see sq8DotsInt16).
 #pragma once
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIVFFlat.h>
@@ -11,6 +12,7 @@
 #include <faiss/invlists/InvertedLists.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -119,6 +121,36 @@ static void sq8Dots(const float *w, float base, const uint8_t *codes, size_t n, 
   sq8DotsScalar(w, base, codes, n, d, out);
 }
 
+#ifdef RECSYS_X86
+// sq8Dots with the weights in 16-bit fixed point (w16_d = round(w_d / scale)): codes widen to 16
+// bits and vpmaddwd multiplies and pairs 16 dimensions at once into exact 32-bit sums, about half
+// the instructions of widening each code to a float. The rounding of the weights moves a score by
+// at most 0.5 * scale * sum_d c_d, a few parts in 10^5 of its range. d is a multiple of 16 and at
+// most 256, so no sum can overflow.
+__attribute__((target("avx2"))) static void sq8DotsInt16(const int16_t *w16, float base, float scale, const uint8_t *codes, size_t n,
+                                                         size_t d, float *out) {
+  for (size_t i = 0; i < n; i++, codes += d) {
+    __m256i a0 = _mm256_setzero_si256(), a1 = _mm256_setzero_si256();
+    size_t j = 0;
+    for (; j + 32 <= d; j += 32) {
+      const __m256i c0 = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(codes + j)));
+      const __m256i c1 = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(codes + j + 16)));
+      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(c0, _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w16 + j))));
+      a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(c1, _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w16 + j + 16))));
+    }
+    if (j < d) {
+      const __m256i c0 = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(codes + j)));
+      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(c0, _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w16 + j))));
+    }
+    const __m256i a = _mm256_add_epi32(a0, a1);
+    __m128i t = _mm_add_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
+    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0x4e));
+    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0xb1));
+    out[i] = base + scale * float(_mm_cvtsi128_si32(t));
+  }
+}
+#endif
+
 // The k best (score, label) pairs seen, best = higher score, then lower label. Scores at or above a
 // threshold (the k-th best score of an earlier cut) are appended to a buffer of a few times k;
 // when it fills, nth_element cuts it back to the best k and raises the threshold. Most candidates
@@ -213,6 +245,9 @@ struct Sq8Query {
   std::vector<float> w;
   float base = 0;
   bool residual = false;
+  // The weights in 16-bit fixed point (w ≈ w16 * scale), when the integer kernel applies.
+  std::vector<int16_t> w16;
+  float scale = 0;
 };
 
 // False when the IVF index is not one whose codes this kernel decodes (faiss searches it then).
@@ -231,6 +266,16 @@ static bool prepareSq8(const faiss::IndexIVF *ivf, const float *q, Sq8Query &out
   }
   out.base = float(base);
   out.residual = sq->by_residual;
+#ifdef RECSYS_X86
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  float largest = 0;
+  for (size_t j = 0; j < d; j++) largest = std::max(largest, std::fabs(out.w[j]));
+  if (avx2 && d % 16 == 0 && d <= 256 && largest > 0 && std::isfinite(largest)) {
+    out.scale = largest / 32767.0f;
+    out.w16.resize(d);
+    for (size_t j = 0; j < d; j++) out.w16[j] = int16_t(std::lround(out.w[j] / out.scale));
+  }
+#endif
   return true;
 }
 
@@ -286,7 +331,11 @@ static long fastSearch(const faiss::Index *index, const float *q, size_t k, int3
         dots(q, reinterpret_cast<const float *>(codes.get()), n, d, scores.data());
       } else {
         const float base = sq8.base + (sq8.residual ? centroidScores[cell] : 0.0f);
-        sq8Dots(sq8.w.data(), base, codes.get(), n, d, scores.data());
+#ifdef RECSYS_X86
+        if (!sq8.w16.empty()) sq8DotsInt16(sq8.w16.data(), base, sq8.scale, codes.get(), n, d, scores.data());
+        else
+#endif
+          sq8Dots(sq8.w.data(), base, codes.get(), n, d, scores.data());
       }
       top.push(scores.data(), reinterpret_cast<const int64_t *>(ids.get()), 0, n);
     }
