@@ -295,17 +295,86 @@ static bool prepareSq8(const faiss::IndexIVF *ivf, const float *q, Sq8Query &out
   return true;
 }
 
+// The IVF search of nq queries (rows of d, at most 32) at once: each probed cell is read once for
+// all the queries that probe it, while its codes are in cache, rather than once per query (at 1M
+// rows the scan is bound by memory traffic). Each query keeps its own top k, which does not depend
+// on the order the cells are scanned, so the results are those of one query at a time. Query q's
+// results go to labels / distances from q * k, their count to written[q]. False when the index is
+// not one this path handles (the caller then uses faiss's own search).
+static bool ivfSearch(const faiss::IndexIVF *ivf, const float *queries, size_t nq, size_t k, int32_t *labels, float *distances,
+                      int32_t *written, bool sorted) {
+  const size_t d = ivf->d;
+  auto quantizer = dynamic_cast<const faiss::IndexFlat *>(ivf->quantizer);
+  if (!quantizer || quantizer->metric_type != faiss::METRIC_INNER_PRODUCT || nq == 0 || nq > 32) return false;
+  // IVF-Flat lists hold the vectors; IVF-SQ8 lists hold 8-bit codes of them (or of their residuals
+  // from the cell's centroid).
+  const bool isFlat = dynamic_cast<const faiss::IndexIVFFlat *>(ivf) != nullptr;
+  std::vector<Sq8Query> sq8(isFlat ? 0 : nq);
+  for (size_t q = 0; q < sq8.size(); q++)
+    if (!prepareSq8(ivf, queries + q * d, sq8[q])) return false;
+  // Coarse step: each query's nprobe cells whose centroids have the largest inner product with it,
+  // best first: the order does not change the results, but the best cells first make the top-k
+  // threshold rise early, so fewer scores of the later cells are kept and cut.
+  const size_t nlist = ivf->nlist, nprobe = std::min(ivf->nprobe, nlist);
+  std::vector<float> centroidScores(nq * nlist);
+  std::vector<int32_t> cells(nq * nlist);
+  std::vector<uint32_t> probedBy(nlist, 0);
+  for (size_t q = 0; q < nq; q++) {
+    const float *scores = centroidScores.data() + q * nlist;
+    int32_t *order = cells.data() + q * nlist;
+    dots(queries + q * d, quantizer->get_xb(), nlist, d, centroidScores.data() + q * nlist);
+    for (size_t c = 0; c < nlist; c++) order[c] = int32_t(c);
+    const auto better = [scores](int32_t a, int32_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); };
+    if (nprobe > 0 && nprobe < nlist) std::nth_element(order, order + (nprobe - 1), order + nlist, better);
+    std::sort(order, order + nprobe, better);
+    for (size_t p = 0; p < nprobe; p++) probedBy[order[p]] |= 1u << q;
+  }
+  std::vector<TopK> tops;
+  tops.reserve(nq);
+  for (size_t q = 0; q < nq; q++) tops.emplace_back(k);
+  std::vector<float> scores;
+  const faiss::InvertedLists *lists = ivf->invlists;
+  // Round p reaches every query's p-th best cell, scanning it for all that probe it.
+  for (size_t p = 0; p < nprobe; p++) {
+    for (size_t first = 0; first < nq; first++) {
+      const size_t cell = size_t(cells[first * nlist + p]);
+      uint32_t mask = probedBy[cell];
+      probedBy[cell] = 0;  // scanned
+      const size_t n = mask == 0 ? 0 : lists->list_size(cell);
+      if (n == 0) continue;
+      faiss::InvertedLists::ScopedCodes codes(lists, cell);
+      faiss::InvertedLists::ScopedIds ids(lists, cell);
+      if (scores.size() < n) scores.resize(n);
+      for (; mask != 0; mask &= mask - 1) {
+        const size_t q = size_t(__builtin_ctz(mask));
+        if (isFlat) {
+          dots(queries + q * d, reinterpret_cast<const float *>(codes.get()), n, d, scores.data());
+        } else {
+          const float base = sq8[q].base + (sq8[q].residual ? centroidScores[q * nlist + cell] : 0.0f);
+#ifdef RECSYS_X86
+          if (!sq8[q].w16.empty()) sq8DotsInt16(sq8[q].w16.data(), base, sq8[q].scale, codes.get(), n, d, scores.data());
+          else
+#endif
+            sq8Dots(sq8[q].w.data(), base, codes.get(), n, d, scores.data());
+        }
+        tops[q].push(scores.data(), reinterpret_cast<const int64_t *>(ids.get()), 0, n);
+      }
+    }
+  }
+  for (size_t q = 0; q < nq; q++) written[q] = int32_t(tops[q].write(labels + q * k, distances + q * k, sorted));
+  return true;
+}
+
 // Returns the number of results written, or -1 when the index is not one this path handles (the
 // caller then uses faiss's own search). `sorted` false leaves them in no order (to be rescored).
 static long fastSearch(const faiss::Index *index, const float *q, size_t k, int32_t *labels, float *distances, bool sorted) {
   if (index->metric_type != faiss::METRIC_INNER_PRODUCT || k == 0) return -1;
   const size_t d = index->d;
-  std::vector<float> scores;
 
   if (auto flat = dynamic_cast<const faiss::IndexFlat *>(index)) {
     TopK top(k);
     const size_t n = flat->ntotal, block = 4096;
-    scores.resize(std::min(n, block));
+    std::vector<float> scores(std::min(n, block));
     for (size_t from = 0; from < n; from += block) {
       const size_t m = std::min(block, n - from);
       dots(q, flat->get_xb() + from * d, m, d, scores.data());
@@ -315,47 +384,8 @@ static long fastSearch(const faiss::Index *index, const float *q, size_t k, int3
   }
 
   if (auto ivf = dynamic_cast<const faiss::IndexIVF *>(index)) {
-    // IVF-Flat lists hold the vectors; IVF-SQ8 lists hold 8-bit codes of them (or of their
-    // residuals from the cell's centroid).
-    const bool isFlat = dynamic_cast<const faiss::IndexIVFFlat *>(index) != nullptr;
-    Sq8Query sq8;
-    if (!isFlat && !prepareSq8(ivf, q, sq8)) return -1;
-    auto quantizer = dynamic_cast<const faiss::IndexFlat *>(ivf->quantizer);
-    if (!quantizer || quantizer->metric_type != faiss::METRIC_INNER_PRODUCT) return -1;
-    // Coarse step: the nprobe cells whose centroids have the largest inner product with q.
-    const size_t nlist = ivf->nlist, nprobe = std::min(ivf->nprobe, nlist);
-    std::vector<float> centroidScores(nlist);
-    dots(q, quantizer->get_xb(), nlist, d, centroidScores.data());
-    std::vector<int32_t> cells(nlist);
-    for (size_t c = 0; c < nlist; c++) cells[c] = int32_t(c);
-    // The results do not depend on the order the cells are scanned, but the best cells first make
-    // the top-k threshold rise early, so fewer scores of the later cells are kept and cut.
-    const auto better = [&](int32_t a, int32_t b) {
-      return centroidScores[a] > centroidScores[b] || (centroidScores[a] == centroidScores[b] && a < b);
-    };
-    if (nprobe > 0 && nprobe < nlist) std::nth_element(cells.begin(), cells.begin() + (nprobe - 1), cells.end(), better);
-    std::sort(cells.begin(), cells.begin() + nprobe, better);
-    TopK top(k);
-    const faiss::InvertedLists *lists = ivf->invlists;
-    for (size_t p = 0; p < nprobe; p++) {
-      const size_t cell = cells[p], n = lists->list_size(cell);
-      if (n == 0) continue;
-      faiss::InvertedLists::ScopedCodes codes(lists, cell);
-      faiss::InvertedLists::ScopedIds ids(lists, cell);
-      if (scores.size() < n) scores.resize(n);
-      if (isFlat) {
-        dots(q, reinterpret_cast<const float *>(codes.get()), n, d, scores.data());
-      } else {
-        const float base = sq8.base + (sq8.residual ? centroidScores[cell] : 0.0f);
-#ifdef RECSYS_X86
-        if (!sq8.w16.empty()) sq8DotsInt16(sq8.w16.data(), base, sq8.scale, codes.get(), n, d, scores.data());
-        else
-#endif
-          sq8Dots(sq8.w.data(), base, codes.get(), n, d, scores.data());
-      }
-      top.push(scores.data(), reinterpret_cast<const int64_t *>(ids.get()), 0, n);
-    }
-    return long(top.write(labels, distances, sorted));
+    int32_t written = 0;
+    return ivfSearch(ivf, q, 1, k, labels, distances, &written, sorted) ? long(written) : -1;
   }
   return -1;
 }
@@ -374,6 +404,18 @@ static size_t searchOne(const faiss::Index *index, const float *q, size_t k, int
     distances[written] = D[written];
   }
   return written;
+}
+
+// nq queries (rows of the dimension; query q's results at q * k, their count in written[q]): an IVF
+// index scans the cells the queries share once (ivfSearch), other indexes search one at a time.
+static void searchMany(const faiss::Index *index, const float *queries, size_t nq, size_t k, int32_t *labels, float *distances,
+                       int32_t *written, bool sorted = true) {
+  if (nq > 1 && nq <= 32 && k > 0 && index->metric_type == faiss::METRIC_INNER_PRODUCT) {
+    if (auto ivf = dynamic_cast<const faiss::IndexIVF *>(index)) {
+      if (ivfSearch(ivf, queries, nq, k, labels, distances, written, sorted)) return;
+    }
+  }
+  for (size_t q = 0; q < nq; q++) written[q] = int32_t(searchOne(index, queries + q * index->d, k, labels + q * k, distances + q * k, sorted));
 }
 
 // Replaces the n results' scores with exact inner products against `vectors` (row-major, one row

@@ -41,14 +41,12 @@ class SearchWorker : public LaneJob {
 
   void Execute() override {
     try {
-      const size_t d = index_->d;
-      for (size_t q = 0; q < written_.size(); q++) {
-        const float *query = queries_.data() + q * d;
-        int32_t *labels = labels_.data() + q * k_;
-        float *distances = distances_.data() + q * k_;
-        // Rescoring sorts the results again, by their exact scores.
-        written_[q] = int32_t(searchOne(index_, query, k_, labels, distances, exact_ == nullptr));
-        if (exact_) rescoreExact(query, exact_, d, size_t(written_[q]), labels, distances);
+      const size_t d = index_->d, n = written_.size();
+      // Rescoring sorts the results again, by their exact scores.
+      searchMany(index_, queries_.data(), n, k_, labels_.data(), distances_.data(), written_.data(), exact_ == nullptr);
+      if (exact_) {
+        for (size_t q = 0; q < n; q++)
+          rescoreExact(queries_.data() + q * d, exact_, d, size_t(written_[q]), labels_.data() + q * k_, distances_.data() + q * k_);
       }
     } catch (const std::exception &ex) {
       error_ = ex.what();
