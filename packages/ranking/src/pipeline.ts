@@ -286,10 +286,10 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
     for (const boost of contextContributions) total += boost;
     return { total, contributions, collaborative: collab, story: storyScore, memberContributions, contextContributions, preference };
   };
-  // Only the total orders the candidates: it is computed without allocating (same arithmetic as
-  // scoreRow), and the full breakdown is built for the shortlist alone.
-  // Popularity and trending parts gathered first, in a loop of independent reads: the scattered
-  // rows' cache misses then overlap instead of stalling the scoring loop one at a time.
+  // Only the total orders the candidates: it is computed without per-candidate objects (same
+  // arithmetic as scoreRow), and the full breakdown is built for the shortlist alone. Popularity
+  // and trending parts are gathered first, in a loop of independent reads: the scattered rows'
+  // cache misses then overlap instead of stalling the scoring loop one at a time.
   const priors = popularityPairs(popularity);
   const priorParts = new Float64Array(2 * rows.length);
   for (let i = 0; i < rows.length; i++) {
