@@ -1,8 +1,8 @@
-// The threads searchAsync runs on: its own few, not the libuv pool. A search thread per query
-// outnumbers the cores; each woken one took the event loop's core, which every request needs
-// twice. Here cores − 1 threads (at least one) take jobs from one queue, and a busy thread takes
-// the next job without sleeping or being woken. Answers go back to the JS thread that asked,
-// through a thread-safe function that does not keep the process alive.
+// The threads searchAsync runs on: its own few, not the libuv pool, whose threads outnumber the
+// cores (each one woken for a search took the event loop's core, which every request needs twice).
+// Here cores − 1 threads (at least one) take jobs from one queue, and a busy thread takes the next
+// job without sleeping or being woken. Answers go back to the JS thread that asked, through a
+// thread-safe function that holds its event loop only while answers are due.
 #pragma once
 #include <napi.h>
 #include <omp.h>
