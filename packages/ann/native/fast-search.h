@@ -320,9 +320,9 @@ static bool ivfSearch(const faiss::IndexIVF *ivf, const float *queries, size_t n
   std::vector<int32_t> cells(nq * nlist);
   std::vector<uint32_t> probedBy(nlist, 0);
   for (size_t q = 0; q < nq; q++) {
-    const float *scores = centroidScores.data() + q * nlist;
+    float *scores = centroidScores.data() + q * nlist;
     int32_t *order = cells.data() + q * nlist;
-    dots(queries + q * d, quantizer->get_xb(), nlist, d, centroidScores.data() + q * nlist);
+    dots(queries + q * d, quantizer->get_xb(), nlist, d, scores);
     for (size_t c = 0; c < nlist; c++) order[c] = int32_t(c);
     const auto better = [scores](int32_t a, int32_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); };
     if (nprobe > 0 && nprobe < nlist) std::nth_element(order, order + (nprobe - 1), order + nlist, better);
