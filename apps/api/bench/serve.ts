@@ -202,6 +202,8 @@ try {
     const client = keepAliveClient(service.baseUrl, Math.max(...concurrencies));
     const phases: [number, number][] = [[-1, concurrencies[0]!], ...concurrencies.entries()];
     for (const [phase, concurrency] of phases) {
+      // This process is the load client: its CPU comes out of the cores the service runs on.
+      const cpuBefore = process.cpuUsage();
       const result = await runClosedLoop({
         concurrency,
         durationMs: (phase < 0 ? Number(values.warmup) : seconds) * 1000,
@@ -213,7 +215,8 @@ try {
           return response.status === 200 && body.items?.length === limit;
         },
       });
-      if (phase >= 0) results.push({ concurrency, result });
+      const cpu = process.cpuUsage(cpuBefore);
+      if (phase >= 0) results.push({ concurrency, result, clientMs: (cpu.user + cpu.system) / 1000 / Math.max(1, result.requests) });
     }
     clearInterval(sampler);
     client.close();
@@ -225,11 +228,11 @@ try {
     console.log(
       `Command: \`pnpm bench serve --items ${nItems} --users ${nUsers} --events ${eventsPerUser} --seconds ${seconds} --warmup ${values.warmup} --concurrency ${values.concurrency}${redis ? ' --redis' : ''}\`\n`,
     );
-    console.log('| items | users | events | clients | p50 | p95 | p99 | max | req/s | requests | errors | RSS idle / peak / VmHWM (MB) | ANN | build s | recall@1000 | ready s |');
-    console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|');
-    for (const { concurrency, result } of results) {
+    console.log('| items | users | events | clients | p50 | p95 | p99 | max | req/s | requests | errors | RSS idle / peak / VmHWM (MB) | ANN | build s | recall@1000 | ready s | client CPU / request |');
+    console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|');
+    for (const { concurrency, result, clientMs } of results) {
       console.log(
-        `| ${nItems} | ${nUsers} | ${nUsers * eventsPerUser} | ${concurrency} | ${ms(result.p50)} | ${ms(result.p95)} | ${ms(result.p99)} | ${ms(result.max)} | ${result.throughput.toFixed(0)} | ${result.requests} | ${result.errors} | ${idle.rss.toFixed(0)} / ${peakRss.toFixed(0)} / ${end.hwm.toFixed(0)} | ${factory.backend} | ${buildSeconds.toFixed(1)} | ${recall.toFixed(3)} | ${startSeconds.toFixed(1)} |`,
+        `| ${nItems} | ${nUsers} | ${nUsers * eventsPerUser} | ${concurrency} | ${ms(result.p50)} | ${ms(result.p95)} | ${ms(result.p99)} | ${ms(result.max)} | ${result.throughput.toFixed(0)} | ${result.requests} | ${result.errors} | ${idle.rss.toFixed(0)} / ${peakRss.toFixed(0)} / ${end.hwm.toFixed(0)} | ${factory.backend} | ${buildSeconds.toFixed(1)} | ${recall.toFixed(3)} | ${startSeconds.toFixed(1)} | ${(clientMs * 1000).toFixed(0)} µs |`,
       );
     }
   } finally {
