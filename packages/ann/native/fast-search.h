@@ -145,20 +145,13 @@ __attribute__((target("avx2"))) static void sq8DotsInt16(const int16_t *w16, flo
     const __m128i t = _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
     _mm_storeu_ps(out + i, _mm_add_ps(bases, _mm_mul_ps(scales, _mm_cvtepi32_ps(t))));
   }
+  // The last few codes, one at a time.
   for (; i < n; i++, codes += d) {
-    __m256i a0 = _mm256_setzero_si256(), a1 = _mm256_setzero_si256();
-    size_t j = 0;
-    for (; j + 32 <= d; j += 32) {
-      const __m256i c0 = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(codes + j)));
-      const __m256i c1 = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(codes + j + 16)));
-      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(c0, _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w16 + j))));
-      a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(c1, _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w16 + j + 16))));
+    __m256i a = _mm256_setzero_si256();
+    for (size_t j = 0; j < d; j += 16) {
+      const __m256i c = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(codes + j)));
+      a = _mm256_add_epi32(a, _mm256_madd_epi16(c, _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w16 + j))));
     }
-    if (j < d) {
-      const __m256i c0 = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(codes + j)));
-      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(c0, _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w16 + j))));
-    }
-    const __m256i a = _mm256_add_epi32(a0, a1);
     __m128i t = _mm_add_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
     t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0x4e));
     t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0xb1));
@@ -410,11 +403,8 @@ static size_t searchOne(const faiss::Index *index, const float *q, size_t k, int
 // index scans the cells the queries share once (ivfSearch), other indexes search one at a time.
 static void searchMany(const faiss::Index *index, const float *queries, size_t nq, size_t k, int32_t *labels, float *distances,
                        int32_t *written, bool sorted = true) {
-  if (nq > 1 && nq <= 32 && k > 0 && index->metric_type == faiss::METRIC_INNER_PRODUCT) {
-    if (auto ivf = dynamic_cast<const faiss::IndexIVF *>(index)) {
-      if (ivfSearch(ivf, queries, nq, k, labels, distances, written, sorted)) return;
-    }
-  }
+  auto ivf = dynamic_cast<const faiss::IndexIVF *>(index);
+  if (ivf && k > 0 && index->metric_type == faiss::METRIC_INNER_PRODUCT && ivfSearch(ivf, queries, nq, k, labels, distances, written, sorted)) return;
   for (size_t q = 0; q < nq; q++) written[q] = int32_t(searchOne(index, queries + q * index->d, k, labels + q * k, distances + q * k, sorted));
 }
 
