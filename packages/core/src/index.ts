@@ -2,6 +2,7 @@ export * from './types.js';
 export * from './feedback.js';
 export * from './artifact.js';
 export * from './top-k.js';
+export * from './item-interner.js';
 export * from './metrics.js';
 export * from './random.js';
 export * from './circuit-breaker.js';

@@ -1,9 +1,10 @@
-import type { CatalogStore, Item } from '@recsys/core';
+import { type CatalogStore, type Item, ItemInterner } from '@recsys/core';
 import { SnapshotLog, type SnapshotLogOpenResult } from './snapshot-log.js';
 
 // The catalogue in memory (a Map keeps insertion order), made durable by an op log
 // (catalog.log) compacted into catalog.snapshot.jsonl. Both ops are idempotent, as the
-// snapshot log requires: upsert stores the whole item, remove marks it unavailable.
+// snapshot log requires: upsert stores the whole item, remove marks it unavailable. Items are held
+// interned (ItemInterner): what they repeat is stored once.
 
 export type CatalogOp = { op: 'upsert'; item: Item } | { op: 'remove'; item_id: string; at: string };
 
@@ -14,6 +15,7 @@ export interface CatalogStoreOptions {
 
 export class EmbeddedCatalogStore implements CatalogStore {
   private readonly items = new Map<string, Item>();
+  private readonly interner = new ItemInterner();
   private readonly state: SnapshotLog<CatalogOp, Item>;
 
   constructor(options: CatalogStoreOptions) {
@@ -23,7 +25,7 @@ export class EmbeddedCatalogStore implements CatalogStore {
       compactAfterOps: options.compactAfterOps,
       restore: (item) => {
         checkItemId(item?.item_id, 'item');
-        this.items.set(item.item_id, item);
+        this.items.set(item.item_id, this.interner.intern(item));
       },
       apply: (op) => this.apply(op),
       snapshot: () => this.items.values(),
@@ -73,7 +75,7 @@ export class EmbeddedCatalogStore implements CatalogStore {
     switch (op?.op) {
       case 'upsert':
         checkItemId(op.item?.item_id, 'upsert.item');
-        this.items.set(op.item.item_id, op.item);
+        this.items.set(op.item.item_id, this.interner.intern(op.item));
         return;
       case 'remove': {
         const item = this.items.get(op.item_id);

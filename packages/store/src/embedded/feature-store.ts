@@ -5,6 +5,7 @@ import {
   type ItemFeature,
   type UserItemFeature,
 } from '@recsys/core';
+import { decay, ItemFeatureTable } from './item-feature-table.js';
 import type { RetainedPair } from './retained-features.js';
 import { UserItemTable } from './user-item-table.js';
 
@@ -28,10 +29,6 @@ export function trendingAt(feature: ItemFeature, at: number, halfLifeMs = DEFAUL
   return at > feature.trending_at ? feature.trending * decay(at - feature.trending_at, halfLifeMs) : feature.trending;
 }
 
-function decay(elapsedMs: number, halfLifeMs: number): number {
-  return Math.pow(2, -elapsedMs / halfLifeMs);
-}
-
 /** Epoch ms of the event: its timestamp, else when it was received, else 0 (contributes no trend). */
 export function eventTime(event: InteractionEvent): number {
   const at = Date.parse(event.timestamp);
@@ -43,7 +40,7 @@ export function eventTime(event: InteractionEvent): number {
 export class EmbeddedFeatureStore implements FeatureStore {
   /** Replaced, not changed in place, when a user is forgotten. */
   private pairs = new UserItemTable();
-  private readonly itemFeatures = new Map<string, ItemFeature>();
+  private readonly itemFeatures = new ItemFeatureTable();
   readonly trendingHalfLifeMs: number;
 
   constructor(options: FeatureStoreOptions = {}) {
@@ -62,15 +59,11 @@ export class EmbeddedFeatureStore implements FeatureStore {
       const wasPositive = this.pairs.preference(row) > POSITIVE_EPSILON;
       this.pairs.add(row, retained.preference, retained.events, retained.consumed, retained.last_at);
       const isPositive = this.pairs.preference(row) > POSITIVE_EPSILON;
-      let item = this.itemFeatures.get(retained.item_id);
-      if (!item) {
-        item = { item_id: retained.item_id, positive_users: 0, positive_weight: 0, trending: 0, trending_at: retained.trending_at };
-        this.itemFeatures.set(retained.item_id, item);
-      }
-      if (wasPositive !== isPositive) item.positive_users += isPositive ? 1 : -1;
+      const item = this.itemFeatures.ensure(retained.item_id, retained.trending_at);
+      if (wasPositive !== isPositive) this.itemFeatures.addPositiveUsers(item, isPositive ? 1 : -1);
       if (retained.positive_weight > 0) {
-        item.positive_weight += retained.positive_weight;
-        this.addTrending(item, retained.trending, retained.trending_at);
+        this.itemFeatures.addPositiveWeight(item, retained.positive_weight);
+        this.itemFeatures.addTrending(item, retained.trending, retained.trending_at, this.trendingHalfLifeMs);
       }
     }
   }
@@ -85,7 +78,7 @@ export class EmbeddedFeatureStore implements FeatureStore {
   }
 
   async items(): Promise<ItemFeature[]> {
-    return [...this.itemFeatures.values()].map((feature) => ({ ...feature }));
+    return this.itemFeatures.all();
   }
 
   /** Users in the order they first had a feature; one forgotten meanwhile is not listed once gone. */
@@ -131,11 +124,7 @@ export class EmbeddedFeatureStore implements FeatureStore {
     for (const event of remaining) {
       if (event.item_id !== undefined && touched.has(event.item_id) && event.user_id !== userId) rebuilt.foldEvent(event);
     }
-    for (const itemId of touched) {
-      const feature = rebuilt.itemFeatures.get(itemId);
-      if (feature) this.itemFeatures.set(itemId, feature);
-      else this.itemFeatures.delete(itemId);
-    }
+    for (const itemId of touched) this.itemFeatures.set(itemId, rebuilt.itemFeatures.get(itemId));
     return items.length;
   }
 
@@ -151,25 +140,11 @@ export class EmbeddedFeatureStore implements FeatureStore {
     this.pairs.add(row, signal.preference, 1, signal.consumed, at);
     const isPositive = this.pairs.preference(row) > POSITIVE_EPSILON;
 
-    let item = this.itemFeatures.get(itemId);
-    if (!item) {
-      item = { item_id: itemId, positive_users: 0, positive_weight: 0, trending: 0, trending_at: at };
-      this.itemFeatures.set(itemId, item);
-    }
-    if (wasPositive !== isPositive) item.positive_users += isPositive ? 1 : -1;
+    const item = this.itemFeatures.ensure(itemId, at);
+    if (wasPositive !== isPositive) this.itemFeatures.addPositiveUsers(item, isPositive ? 1 : -1);
     if (signal.preference > 0) {
-      item.positive_weight += signal.preference;
-      this.addTrending(item, signal.preference, at);
-    }
-  }
-
-  /** Adds `weight` at time `at`; an event older than `trending_at` is added already decayed. */
-  private addTrending(item: ItemFeature, weight: number, at: number): void {
-    if (at >= item.trending_at) {
-      item.trending = item.trending * decay(at - item.trending_at, this.trendingHalfLifeMs) + weight;
-      item.trending_at = at;
-    } else {
-      item.trending += weight * decay(item.trending_at - at, this.trendingHalfLifeMs);
+      this.itemFeatures.addPositiveWeight(item, signal.preference);
+      this.itemFeatures.addTrending(item, signal.preference, at, this.trendingHalfLifeMs);
     }
   }
 }

@@ -8,6 +8,7 @@ import type {
   Outcome,
   VariantCounters,
 } from '@recsys/core';
+import { AssignmentTable } from './assignment-table.js';
 import { type ImpressionState, Interner, type ListCodes, ServedList } from './served-list.js';
 
 // The learning state in memory, with the arithmetic both adapters share (the Redis Lua scripts in
@@ -80,8 +81,7 @@ export class LearningState {
   /** Item ids, sources and arms as small codes, shared by the lists. */
   readonly codes: ListCodes = { items: new Interner(), labels: new Interner() };
   readonly attributions = new Map<string, Attribution[]>();
-  /** user_id -> experiment_id -> variant. */
-  readonly assignments = new Map<string, Map<string, string>>();
+  readonly assignments = new AssignmentTable();
   /** experiment_id -> variant -> counters. */
   readonly counters = new Map<string, Map<string, VariantCounters>>();
   readonly bandit: BanditEvidence = { successes: new Map(), failures: new Map(), observations: 0, halfLife: null, resetAt: 0 };
@@ -112,10 +112,9 @@ export class LearningState {
         this.lists.set(list.requestId, list); // the list's flat copy of the id, not the caller's
         touched.push(list);
       }
-      const assigned = setIn(this.assignments, impression.user_id, () => new Map<string, string>());
       const counters = this.countersOf(impression.experiment_id, impression.variant);
-      if (!assigned.has(impression.experiment_id)) {
-        assigned.set(impression.experiment_id, impression.variant);
+      if (this.assignments.get(impression.user_id, impression.experiment_id) === undefined) {
+        this.assignments.set(impression.user_id, impression.experiment_id, impression.variant);
         counters.users++;
       }
       counters.impressions++;
@@ -288,8 +287,7 @@ export class LearningState {
     this.byUser.delete(userId);
     const attributions = this.attributions.get(userId)?.length ?? 0;
     this.attributions.delete(userId);
-    const assignments = this.assignments.get(userId)?.size ?? 0;
-    this.assignments.delete(userId);
+    const assignments = this.assignments.delete(userId);
     return { impressions, attributions, assignments };
   }
 

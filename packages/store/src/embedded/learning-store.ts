@@ -152,7 +152,7 @@ export class EmbeddedLearningStore implements LearningStore {
   }
 
   async assignmentsOf(userId: string): Promise<Record<string, string>> {
-    return Object.fromEntries(this.state.assignments.get(userId) ?? []);
+    return this.state.assignments.of(userId);
   }
 
   async banditState(): Promise<BanditState> {
@@ -276,12 +276,9 @@ export class EmbeddedLearningStore implements LearningStore {
         s.attributions.set(record.attribution.user_id, list);
         break;
       }
-      case 'assignment': {
-        let map = s.assignments.get(record.user_id);
-        if (!map) s.assignments.set(record.user_id, (map = new Map()));
-        map.set(record.experiment_id, record.variant);
+      case 'assignment':
+        s.assignments.set(record.user_id, record.experiment_id, record.variant);
         break;
-      }
       default:
         throw new Error(`unknown learning record ${JSON.stringify((record as { kind?: unknown }).kind)}`);
     }
@@ -301,6 +298,6 @@ export class EmbeddedLearningStore implements LearningStore {
     for (const [experiment_id, byVariant] of s.counters) for (const counters of byVariant.values()) yield { kind: 'counters', experiment_id, counters };
     for (const list of s.lists.values()) yield { kind: 'list', list: list.toRecord() };
     for (const list of s.attributions.values()) for (const attribution of list) yield { kind: 'attribution', attribution };
-    for (const [user_id, map] of s.assignments) for (const [experiment_id, variant] of map) yield { kind: 'assignment', user_id, experiment_id, variant };
+    for (const assignment of s.assignments.entries()) yield { kind: 'assignment', ...assignment };
   }
 }

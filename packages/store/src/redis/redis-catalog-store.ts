@@ -1,4 +1,4 @@
-import type { CatalogStore, Item } from '@recsys/core';
+import { type CatalogStore, type Item, ItemInterner } from '@recsys/core';
 import type { Redis } from 'ioredis';
 import { runScript } from './lua-scripts.js';
 import type { RedisKeys } from './redis-keys.js';
@@ -42,6 +42,7 @@ export class RedisCatalogStore implements CatalogStore {
   /** Every item in first-upsert order. */
   async all(): Promise<Item[]> {
     const items: Item[] = [];
+    const interner = new ItemInterner();
     for (let start = 0; ; start += PAGE) {
       const ids = await this.redis.zrange(this.keys.catalogOrder, String(start), String(start + PAGE - 1));
       if (ids.length === 0) break;
@@ -50,7 +51,7 @@ export class RedisCatalogStore implements CatalogStore {
         this.redis.hmget(this.keys.catalogRemoved, ...ids),
       ]);
       jsons.forEach((json, i) => {
-        if (json !== null) items.push(toItem(json, removed[i] ?? null));
+        if (json !== null) items.push(interner.intern(toItem(json, removed[i] ?? null)));
       });
       if (ids.length < PAGE) break;
     }
