@@ -114,7 +114,8 @@ export interface RankResult {
   coldStart: boolean;
 }
 
-type SignalName = 'collaborative' | 'popularity' | 'trending' | 'preference' | 'story';
+const SIGNAL_NAMES = ['collaborative', 'popularity', 'trending', 'preference', 'story'] as const;
+type SignalName = (typeof SIGNAL_NAMES)[number];
 type Weights = Record<SignalName, number>;
 
 interface Scored {
@@ -528,9 +529,16 @@ function explain(
   story?: { signal: StorySignal; profile: UserStoryProfile; watched: readonly number[] },
 ): string[] {
   const { catalog, popularity } = context;
-  const names = (Object.keys(s.contributions) as SignalName[])
-    .filter((name) => s.contributions[name] > 0)
-    .sort((a, b) => s.contributions[b] - s.contributions[a]);
+  // The contributing signals strongest first, ties in SIGNAL_NAMES order: an insertion sort of at
+  // most five names, without the garbage of Object.keys(...).filter(...).sort(...) (~9 KB a request).
+  const names: SignalName[] = [];
+  for (const name of SIGNAL_NAMES) {
+    const value = s.contributions[name];
+    if (!(value > 0)) continue;
+    let at = names.length;
+    while (at > 0 && s.contributions[names[at - 1]!] < value) at--;
+    names.splice(at, 0, name);
+  }
   const top = names[0];
   const reasons: string[] = [];
   const contextSignals = context.contextSignals ?? [];
