@@ -68,7 +68,12 @@ export interface EngineOptions {
   /** Popularity and trending are recomputed at most this often while events arrive. */
   popularityRefreshMs: number;
   trendingHalfLifeMs: number;
-  /** Users whose state is kept in memory between requests. */
+  /**
+   * Users whose state is kept in memory between requests. What it saves is a user's next request
+   * soon after (the rails of one page, a refresh); each entry holds ~60 heap objects (events,
+   * history, memos), all marked by every full collection. 10,000 held ~55 MB at 100k titles, for
+   * no more throughput than 2,000 (`pnpm bench serve`, docs/benchmarks.md).
+   */
   userCacheSize: number;
   /**
    * How long cached state may be served without re-reading the store. Writes through this engine
@@ -103,7 +108,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   qualityMargin: 0.02,
   popularityRefreshMs: 2000,
   trendingHalfLifeMs: DEFAULT_TRENDING_HALF_LIFE_MS,
-  userCacheSize: 10_000,
+  userCacheSize: 2_000,
   servingStateMaxAgeMs: Number.POSITIVE_INFINITY,
   userStateMaxAgeMs: Number.POSITIVE_INFINITY,
   eventRetentionMs: 0,
