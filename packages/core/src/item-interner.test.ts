@@ -33,6 +33,7 @@ describe('ItemInterner', () => {
     expect(a.regions).toBe(a.cast); // one empty list for every empty field
     expect(a.crew).not.toBe(b.crew); // lists of people are each item's own ...
     expect(a.crew[0]).toBe(b.crew[0]); // ... with the names shared
+    expect(a.updated_at).toBe(b.updated_at); // written together, one timestamp
   });
 
   it('keeps lists in their order, and different lists apart', () => {
