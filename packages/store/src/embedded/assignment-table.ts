@@ -1,4 +1,4 @@
-import { Interner } from './served-list.js';
+import { Interner } from './served-list-table.js';
 
 /**
  * Experiment assignments (user -> experiment -> variant), held per experiment with the variant as

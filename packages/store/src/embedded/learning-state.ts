@@ -9,7 +9,7 @@ import type {
   VariantCounters,
 } from '@recsys/core';
 import { AssignmentTable } from './assignment-table.js';
-import { type ImpressionState, Interner, type ListCodes, ServedList } from './served-list.js';
+import { type ImpressionState, type ServedListRecord, ServedListTable } from './served-list-table.js';
 
 // The learning state in memory, with the arithmetic both adapters share (the Redis Lua scripts in
 // ../redis/lua/learning-*.lua do the same): impressions and their outcome, per-variant counters,
@@ -71,23 +71,17 @@ export const DEFAULT_IMPRESSION_LIMITS: ImpressionLimits = { windowMs: impressio
 
 export class LearningState {
   /**
-   * request_id -> list, oldest first (insertion order): only the lists attribution may still need.
-   * Eviction runs as impressions are recorded and takes the newest served time as its clock, not
-   * the wall clock, so replaying the op log evicts exactly what the live process evicted.
+   * The served lists, oldest first: only those attribution may still need. Eviction runs as
+   * impressions are recorded and takes the newest served time as its clock, not the wall clock, so
+   * replaying the op log evicts exactly what the live process evicted.
    */
-  readonly lists = new Map<string, ServedList>();
-  /** user_id -> the user's lists, oldest first (window attribution searches them newest first). */
-  readonly byUser = new Map<string, ServedList[]>();
-  /** Item ids, sources and arms as small codes, shared by the lists. */
-  readonly codes: ListCodes = { items: new Interner(), labels: new Interner() };
+  readonly lists = new ServedListTable();
   readonly attributions = new Map<string, Attribution[]>();
   readonly assignments = new AssignmentTable();
   /** experiment_id -> variant -> counters. */
   readonly counters = new Map<string, Map<string, VariantCounters>>();
   readonly bandit: BanditEvidence = { successes: new Map(), failures: new Map(), observations: 0, halfLife: null, resetAt: 0 };
   readonly experiments = new Map<string, ExperimentRecord>();
-  /** Impressions held in `lists`. */
-  held = 0;
   /** Impressions dropped from memory by the window or the cap since this state was built. */
   evicted = 0;
   /** Newest served time recorded: the clock of the window. */
@@ -95,23 +89,23 @@ export class LearningState {
 
   constructor(readonly limits: ImpressionLimits = DEFAULT_IMPRESSION_LIMITS) {}
 
+  /** Impressions held in `lists`. */
+  get held(): number {
+    return this.lists.held;
+  }
+
   recordImpressions(impressions: readonly Impression[], halfLife: number | null): { recorded: number; duplicates: number } {
     let recorded = 0;
     let duplicates = 0;
     this.bandit.halfLife = halfLife;
     const factor = decayFactor(halfLife);
-    const touched: ServedList[] = [];
     for (const impression of impressions) {
-      let list = this.lists.get(impression.request_id);
-      if (list && list.indexOf(impression.item_id) >= 0) {
+      let list = this.lists.find(impression.request_id);
+      if (list !== undefined && this.lists.indexOf(list, impression.item_id) >= 0) {
         duplicates++;
         continue;
       }
-      if (!list) {
-        list = new ServedList(impression, this.codes);
-        this.lists.set(list.requestId, list); // the list's flat copy of the id, not the caller's
-        touched.push(list);
-      }
+      list ??= this.lists.create(impression);
       const counters = this.countersOf(impression.experiment_id, impression.variant);
       if (this.assignments.get(impression.user_id, impression.experiment_id) === undefined) {
         this.assignments.set(impression.user_id, impression.experiment_id, impression.variant);
@@ -126,14 +120,10 @@ export class LearningState {
         this.bandit.successes.set(arm, this.bandit.successes.get(arm) ?? 0);
         obs = ++this.bandit.observations;
       }
-      list.add(impression, obs);
-      this.held++;
-      const mine = setIn(this.byUser, impression.user_id, () => [] as ServedList[]);
-      if (mine.at(-1) !== list && !mine.includes(list)) mine.push(list);
+      this.lists.add(list, impression, obs);
       if (impression.served_at > this.clock) this.clock = impression.served_at;
       recorded++;
     }
-    for (const list of touched) list.trim();
     this.evict();
     return { recorded, duplicates };
   }
@@ -144,21 +134,22 @@ export class LearningState {
 
   private attributeOne(outcome: Outcome): AttributionStatus {
     const [list, i] = this.find(outcome);
-    if (!list || i < 0) return 'unknown';
-    if (outcome.request_id === undefined && list.servedAtOf(i) < (outcome.window_start ?? -Infinity)) return 'unknown';
-    const existing = list.outcomeAt(i);
+    if (list === undefined || i < 0) return 'unknown';
+    const lists = this.lists;
+    if (outcome.request_id === undefined && lists.servedAtOf(list, i) < (outcome.window_start ?? -Infinity)) return 'unknown';
+    const existing = lists.outcomeAt(list, i);
     if (existing?.events.includes(outcome.event_id)) return 'duplicate';
-    const state = existing ?? list.outcomeFor(i);
+    const state = existing ?? lists.outcomeFor(list, i);
     state.events.push(outcome.event_id);
 
-    const { experiment_id, variant } = list.variantAt(i);
+    const { experiment_id, variant } = lists.variantAt(list, i);
     const counters = this.countersOf(experiment_id, variant);
     const wasSuccess = state.strongest > 0;
     if (Math.abs(outcome.preference) > Math.abs(state.strongest)) state.strongest = outcome.preference;
     const success = state.strongest > 0;
     if (success !== wasSuccess) {
       counters.clicks += success ? 1 : -1;
-      this.moveBanditWeight(list.armAt(i), list.obsAt(i), success);
+      this.moveBanditWeight(lists.armAt(list, i), lists.obsAt(list, i), success);
     }
     if (outcome.play && !state.played) {
       state.played = true;
@@ -181,7 +172,7 @@ export class LearningState {
         state.watch = seconds;
       }
     }
-    const impression = list.impressionAt(i);
+    const impression = lists.impressionAt(list, i);
     const attribution: Attribution = {
       event_id: outcome.event_id,
       event_type: outcome.event_type,
@@ -201,14 +192,14 @@ export class LearningState {
   }
 
   /** The named list's impression of the item, or the user's latest impression of it. */
-  private find(outcome: Outcome): [ServedList | undefined, number] {
+  private find(outcome: Outcome): [number | undefined, number] {
     if (outcome.request_id !== undefined) {
-      const list = this.lists.get(outcome.request_id);
-      return [list, list ? list.indexFor(outcome.item_id, outcome.user_id) : -1];
+      const list = this.lists.find(outcome.request_id);
+      return [list, list !== undefined ? this.lists.indexFor(list, outcome.item_id, outcome.user_id) : -1];
     }
-    const lists = this.byUser.get(outcome.user_id) ?? [];
+    const lists = this.lists.listsOf(outcome.user_id);
     for (let k = lists.length - 1; k >= 0; k--) {
-      const i = lists[k]!.indexFor(outcome.item_id, outcome.user_id);
+      const i = this.lists.indexFor(lists[k]!, outcome.item_id, outcome.user_id);
       if (i >= 0) return [lists[k], i];
     }
     return [undefined, -1];
@@ -247,17 +238,17 @@ export class LearningState {
   }
 
   impressionsOf(requestId: string): Impression[] {
-    const list = this.lists.get(requestId);
-    if (!list) return [];
-    return Array.from({ length: list.size }, (_, i) => list.impressionAt(i)).sort((a, b) => a.position - b.position);
+    const list = this.lists.find(requestId);
+    if (list === undefined) return [];
+    return Array.from({ length: this.lists.size(list) }, (_, i) => this.lists.impressionAt(list, i)).sort((a, b) => a.position - b.position);
   }
 
   /** The user's impressions still held, oldest list first. */
   impressionsOfUser(userId: string): Impression[] {
     const found: Impression[] = [];
-    for (const list of this.byUser.get(userId) ?? []) {
+    for (const list of this.lists.listsOf(userId)) {
       const mine: Impression[] = [];
-      for (let i = 0; i < list.size; i++) if (list.userAt(i) === userId) mine.push(list.impressionAt(i));
+      for (let i = 0; i < this.lists.size(list); i++) if (this.lists.userAt(list, i) === userId) mine.push(this.lists.impressionAt(list, i));
       found.push(...mine.sort((x, y) => x.position - y.position));
     }
     return found;
@@ -265,26 +256,13 @@ export class LearningState {
 
   /** Whether anything about the user is held. */
   knows(userId: string): boolean {
-    return this.byUser.has(userId) || this.attributions.has(userId) || this.assignments.has(userId);
+    return this.lists.hasUser(userId) || this.attributions.has(userId) || this.assignments.has(userId);
   }
 
   eraseUser(userId: string): LearningErasure {
     let impressions = 0;
-    for (const list of this.byUser.get(userId) ?? []) {
-      const kept = list.without((i) => list.userAt(i) === userId);
-      impressions += list.size - (kept?.size ?? 0);
-      this.held -= list.size - (kept?.size ?? 0);
-      if (kept) this.lists.set(list.requestId, kept);
-      else this.lists.delete(list.requestId);
-      // Other users of a shared list point at what is left of it.
-      for (const user of list.users()) {
-        if (user === userId) continue;
-        const theirs = this.byUser.get(user);
-        const at = theirs?.indexOf(list) ?? -1;
-        if (kept && at >= 0) theirs![at] = kept;
-      }
-    }
-    this.byUser.delete(userId);
+    // Lists shown to others too keep what the others were shown.
+    for (const list of [...this.lists.listsOf(userId)]) impressions += this.lists.removeWhere(list, (i) => this.lists.userAt(list, i) === userId);
     const attributions = this.attributions.get(userId)?.length ?? 0;
     this.attributions.delete(userId);
     const assignments = this.assignments.delete(userId);
@@ -303,46 +281,29 @@ export class LearningState {
   /** Drops the oldest lists while they are older than the window or more impressions than the cap are held. */
   evict(): void {
     const horizon = this.clock - this.limits.windowMs;
-    for (const [requestId, list] of this.lists) {
-      if (this.held <= this.limits.maxImpressions && list.servedAt >= horizon) break;
-      this.lists.delete(requestId);
-      this.held -= list.size;
-      this.evicted += list.size;
-      for (const user of list.users()) {
-        const theirs = this.byUser.get(user);
-        if (!theirs) continue;
-        const at = theirs.indexOf(list); // the oldest: at the front
-        if (at >= 0) theirs.splice(at, 1);
-        if (theirs.length === 0) this.byUser.delete(user);
-      }
+    for (let list = this.lists.oldest(); list !== undefined; list = this.lists.oldest()) {
+      if (this.held <= this.limits.maxImpressions && this.lists.servedAtOfList(list) >= horizon) break;
+      this.evicted += this.lists.remove(list);
     }
   }
 
   /** Adds a list restored from a snapshot (outcomes included), after the lists restored before it. */
-  restoreList(list: ServedList): void {
-    if (list.size === 0 || this.lists.has(list.requestId)) return;
-    this.lists.set(list.requestId, list);
-    this.held += list.size;
-    for (const user of list.users()) setIn(this.byUser, user, () => [] as ServedList[]).push(list);
-    for (let i = 0; i < list.size; i++) if (list.servedAtOf(i) > this.clock) this.clock = list.servedAtOf(i);
+  restoreList(record: ServedListRecord): void {
+    if (record.items.length === 0 || this.lists.find(record.head.request_id) !== undefined) return;
+    const list = this.lists.restore(record);
+    for (let i = 0; i < this.lists.size(list); i++) this.clock = Math.max(this.clock, this.lists.servedAtOf(list, i));
   }
 
   /** Adds one impression of a snapshot written before lists were held column-wise. */
   restoreImpression(state: ImpressionState): void {
     const { impression } = state;
-    let list = this.lists.get(impression.request_id);
-    if (list && list.indexOf(impression.item_id) >= 0) return;
-    if (!list) {
-      list = new ServedList(impression, this.codes);
-      this.lists.set(list.requestId, list);
-    }
-    const i = list.add(impression, state.obs);
-    this.held++;
+    let list = this.lists.find(impression.request_id);
+    if (list !== undefined && this.lists.indexOf(list, impression.item_id) >= 0) return;
+    list ??= this.lists.create(impression);
+    const i = this.lists.add(list, impression, state.obs);
     if (state.events.length > 0 || state.strongest !== 0 || state.played || state.completed || state.watch >= 0) {
-      list.setOutcome(i, { strongest: state.strongest, played: state.played, completed: state.completed, watch: state.watch, events: state.events });
+      this.lists.setOutcome(list, i, { strongest: state.strongest, played: state.played, completed: state.completed, watch: state.watch, events: state.events });
     }
-    const mine = setIn(this.byUser, impression.user_id, () => [] as ServedList[]);
-    if (mine.at(-1) !== list && !mine.includes(list)) mine.push(list);
     if (impression.served_at > this.clock) this.clock = impression.served_at;
   }
 

@@ -12,7 +12,7 @@ import type {
   VariantCounters,
 } from '@recsys/core';
 import { DEFAULT_IMPRESSION_LIMITS, LearningState } from './learning-state.js';
-import { type ImpressionState, ServedList, type ServedListRecord } from './served-list.js';
+import type { ImpressionState, ServedListRecord } from './served-list-table.js';
 import { SnapshotLog, type SnapshotLogOpenResult } from './snapshot-log.js';
 
 // The embedded learning store: the state in memory (LearningState), made durable as
@@ -265,7 +265,7 @@ export class EmbeddedLearningStore implements LearningStore {
         s.experiments.set(record.record.id, record.record);
         break;
       case 'list':
-        s.restoreList(ServedList.fromRecord(record.list, s.codes));
+        s.restoreList(record.list);
         break;
       case 'impression':
         s.restoreImpression(record.state);
@@ -296,7 +296,7 @@ export class EmbeddedLearningStore implements LearningStore {
     };
     for (const record of s.experiments.values()) yield { kind: 'experiment', record };
     for (const [experiment_id, byVariant] of s.counters) for (const counters of byVariant.values()) yield { kind: 'counters', experiment_id, counters };
-    for (const list of s.lists.values()) yield { kind: 'list', list: list.toRecord() };
+    for (const list of s.lists.seqs()) yield { kind: 'list', list: s.lists.toRecord(list) };
     for (const list of s.attributions.values()) for (const attribution of list) yield { kind: 'attribution', attribution };
     for (const assignment of s.assignments.entries()) yield { kind: 'assignment', ...assignment };
   }
