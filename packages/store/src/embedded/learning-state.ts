@@ -135,21 +135,21 @@ export class LearningState {
   private attributeOne(outcome: Outcome): AttributionStatus {
     const [list, i] = this.find(outcome);
     if (list === undefined || i < 0) return 'unknown';
-    const lists = this.lists;
-    if (outcome.request_id === undefined && lists.servedAtOf(list, i) < (outcome.window_start ?? -Infinity)) return 'unknown';
-    const existing = lists.outcomeAt(list, i);
+    const table = this.lists;
+    if (outcome.request_id === undefined && table.servedAtOf(list, i) < (outcome.window_start ?? -Infinity)) return 'unknown';
+    const existing = table.outcomeAt(list, i);
     if (existing?.events.includes(outcome.event_id)) return 'duplicate';
-    const state = existing ?? lists.outcomeFor(list, i);
+    const state = existing ?? table.outcomeFor(list, i);
     state.events.push(outcome.event_id);
 
-    const { experiment_id, variant } = lists.variantAt(list, i);
+    const { experiment_id, variant } = table.variantAt(list, i);
     const counters = this.countersOf(experiment_id, variant);
     const wasSuccess = state.strongest > 0;
     if (Math.abs(outcome.preference) > Math.abs(state.strongest)) state.strongest = outcome.preference;
     const success = state.strongest > 0;
     if (success !== wasSuccess) {
       counters.clicks += success ? 1 : -1;
-      this.moveBanditWeight(lists.armAt(list, i), lists.obsAt(list, i), success);
+      this.moveBanditWeight(table.armAt(list, i), table.obsAt(list, i), success);
     }
     if (outcome.play && !state.played) {
       state.played = true;
@@ -172,7 +172,7 @@ export class LearningState {
         state.watch = seconds;
       }
     }
-    const impression = lists.impressionAt(list, i);
+    const impression = table.impressionAt(list, i);
     const attribution: Attribution = {
       event_id: outcome.event_id,
       event_type: outcome.event_type,
