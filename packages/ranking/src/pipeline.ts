@@ -125,9 +125,9 @@ interface Scored {
   /** Story match of the row in 0-1, NaN when it was not scored. */
   story: number;
   /** Each blend member's part of contributions.collaborative (0 when it did not score the row). */
-  memberContributions: Float64Array;
+  memberContributions: number[];
   /** Each context signal's weighted boost, in the order of RankingContext.contextSignals. */
-  contextContributions: Float64Array;
+  contextContributions: number[];
   preference?: ReturnType<typeof matchPreferences>;
 }
 
@@ -259,7 +259,8 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
     boosts: (k: number) => number = (k) => boostOf(i, k),
   ): Scored => {
     // Weighted mean over the members that scored the row (one member: its score as it is).
-    const memberContributions = new Float64Array(blend.length);
+    // Plain arrays of doubles: two typed arrays an item were ~4 KB of garbage a request.
+    const memberContributions: number[] = new Array<number>(blend.length).fill(0);
     let weighted = 0;
     let weightTotal = 0;
     blend.forEach((member, m) => {
@@ -281,7 +282,8 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
       preference: preference ? share.preference * preference.score : 0,
       story: Number.isNaN(storyScore) ? 0 : share.story * storyScore,
     };
-    const contextContributions = Float64Array.from(contextSignals, (_signal, k) => boosts(k));
+    const contextContributions: number[] = [];
+    for (let k = 0; k < contextSignals.length; k++) contextContributions.push(boosts(k));
     let total =
       contributions.collaborative + contributions.popularity + contributions.trending + contributions.preference + contributions.story;
     for (const boost of contextContributions) total += boost;
@@ -543,30 +545,24 @@ function explain(
   const reasons: string[] = [];
   const contextSignals = context.contextSignals ?? [];
   // Context reasons come first when they outweigh the strongest model signal, after it otherwise.
-  const contextReasons = (strongerThan: number, atMost: number) =>
-    contextSignals.forEach((signal, k) => {
-      const boost = s.contextContributions[k]!;
-      if (boost > strongerThan && boost <= atMost && boost >= s.total / 6) {
-        const reason = signal.reason(row, boost);
-        if (reason) reasons.push(reason);
-      }
-    });
   const topContribution = top ? s.contributions[top] : 0;
-  contextReasons(topContribution, Number.POSITIVE_INFINITY);
+  pushContextReasons(reasons, s, row, contextSignals, topContribution, Number.POSITIVE_INFINITY);
   for (const name of names) {
     if (name !== top && s.contributions[name] < s.total / 6) continue;
     switch (name) {
       case 'collaborative': {
         // The strongest member, and any other that made up a sixth of the score, each name the
         // watched title closest to this one in their own item space.
-        const named = new Set<number>();
-        membersByContribution(s).forEach((m, position) => {
-          if (position > 0 && s.memberContributions[m]! < s.total / 6) return;
+        const named: number[] = [];
+        const members = membersByContribution(s);
+        for (let position = 0; position < members.length; position++) {
+          const m = members[position]!;
+          if (position > 0 && s.memberContributions[m]! < s.total / 6) continue;
           const nearest = blend[m]!.signal.nearestConsumed(row, liked);
-          if (!nearest || !(nearest.similarity > 0) || named.has(nearest.row)) return;
-          named.add(nearest.row);
+          if (!nearest || !(nearest.similarity > 0) || named.includes(nearest.row)) continue;
+          named.push(nearest.row);
           reasons.push(`because_you_watched: ${catalog.items[nearest.row]!.title} (${nearest.similarity.toFixed(2)})`);
-        });
+        }
         reasons.push(`similar_users: ${s.collaborative.toFixed(2)}`);
         break;
       }
@@ -592,8 +588,26 @@ function explain(
       }
     }
   }
-  contextReasons(0, topContribution);
+  pushContextReasons(reasons, s, row, contextSignals, 0, topContribution);
   return reasons;
+}
+
+/** Reasons of the context signals whose boost is in (strongerThan, atMost] and a sixth of the score. */
+function pushContextReasons(
+  reasons: string[],
+  s: Scored,
+  row: number,
+  contextSignals: readonly ContextSignal[],
+  strongerThan: number,
+  atMost: number,
+): void {
+  for (let k = 0; k < contextSignals.length; k++) {
+    const boost = s.contextContributions[k]!;
+    if (boost > strongerThan && boost <= atMost && boost >= s.total / 6) {
+      const reason = contextSignals[k]!.reason(row, boost);
+      if (reason) reasons.push(reason);
+    }
+  }
 }
 
 const clamp01 = (x: number) => (x < 0 ? 0 : x > 1 ? 1 : x);
