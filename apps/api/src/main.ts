@@ -12,6 +12,9 @@ async function main(): Promise<void> {
   const service = redisUrl
     ? await createDistributedService(config, { url: redisUrl, keyPrefix: process.env.RECSYS_KEY_PREFIX })
     : await createEmbeddedService(config);
+  // The first request would build the serving state; built now, its garbage goes with the startup
+  // collection. (A distributed replica's engine starts once Redis answers, so it builds on demand.)
+  if (!redisUrl) await service.engine.warmUp();
   // Startup (the log replay above all) leaves several times the live heap behind: collect it
   // before serving rather than after the first idle spell, which a busy service may never have.
   if (config.heapGrowthPercent > 0) collectGarbageNow();

@@ -548,6 +548,14 @@ export class RecommendationEngine {
   }
 
   /** The registry record of the served version (training time, offline metrics, creation time). */
+  /**
+   * Builds the serving state now (catalogue view, popularity, the model bound to the catalogue)
+   * rather than on the first request. A failure is logged and left to the first request to retry.
+   */
+  async warmUp(): Promise<void> {
+    await this.serving.current().catch((error: unknown) => this.logger.warn({ err: error }, 'serving state not built at startup: the first request builds it'));
+  }
+
   async activeModel(): Promise<ModelRecord | undefined> {
     const version = this.activeVersion();
     return version ? this.registry.get(version) : undefined;
