@@ -32,6 +32,27 @@ describe('RecommendationEngine', () => {
     expect(after.items.filter((i) => i.item_id.startsWith('pet-')).length).toBeGreaterThanOrEqual(3);
   });
 
+  it('builds the serving state at warm-up, so the first request finds it; a store failure leaves it to that request', async () => {
+    const engine = await setup();
+    await engine.warmUp();
+    expect(engine.stats().serving_state_cache).toMatchObject({ hits: 0, misses: 1 });
+    await engine.recommend({ user_id: 'anyone', limit: 5 });
+    expect(engine.stats().serving_state_cache).toMatchObject({ hits: 1, misses: 1 });
+
+    let diskGone = false;
+    const cold = await setup({}, (store) => {
+      const all = store.catalog.all.bind(store.catalog);
+      store.catalog.all = () => (diskGone ? Promise.reject(new Error('disk gone')) : all());
+      return store;
+    });
+    diskGone = true;
+    await expect(cold.warmUp()).resolves.toBeUndefined();
+    diskGone = false;
+    // The failed build was not kept: the first request builds the state and answers.
+    expect((await cold.recommend({ user_id: 'anyone', limit: 5 })).items).toHaveLength(5);
+    expect(cold.stats().serving_state_cache).toMatchObject({ hits: 0, misses: 2 });
+  });
+
   it('records the holdout figures and the chosen regularisation with the version', async () => {
     const engine = await setup();
     await engine.ingestEvents(audience());

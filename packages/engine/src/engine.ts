@@ -547,7 +547,6 @@ export class RecommendationEngine {
     return this.monitor.snapshot();
   }
 
-  /** The registry record of the served version (training time, offline metrics, creation time). */
   /**
    * Builds the serving state now (catalogue view, popularity, the model bound to the catalogue)
    * rather than on the first request. A failure is logged and left to the first request to retry.
@@ -556,6 +555,7 @@ export class RecommendationEngine {
     await this.serving.current().catch((error: unknown) => this.logger.warn({ err: error }, 'serving state not built at startup: the first request builds it'));
   }
 
+  /** The registry record of the served version (training time, offline metrics, creation time). */
   async activeModel(): Promise<ModelRecord | undefined> {
     const version = this.activeVersion();
     return version ? this.registry.get(version) : undefined;

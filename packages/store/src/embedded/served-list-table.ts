@@ -98,7 +98,7 @@ export class ServedListTable {
   private readonly variantCodes = new Map<string, Map<string, number>>();
 
   /** request_id -> seq of the live list. */
-  private readonly bySeq = new Map<string, number>();
+  private readonly byRequest = new Map<string, number>();
   /** user_id -> seqs of the live lists showing them items, oldest first (one seq unboxed). */
   private readonly byUser = new Map<string, number | number[]>();
 
@@ -133,7 +133,7 @@ export class ServedListTable {
 
   /** The live list served under this request id. */
   find(requestId: string): number | undefined {
-    return this.bySeq.get(requestId);
+    return this.byRequest.get(requestId);
   }
 
   /** The live lists showing the user items, oldest first. */
@@ -172,7 +172,7 @@ export class ServedListTable {
     this.start[s] = this.itemTail;
     this.count[s] = 0;
     const seq = this.base + s;
-    this.bySeq.set(requestId, seq);
+    this.byRequest.set(requestId, seq);
     return seq;
   }
 
@@ -311,7 +311,7 @@ export class ServedListTable {
     const s = seq - this.base;
     const n = this.count[s]!;
     for (const user of this.users(seq)) this.removeUserList(user, seq);
-    this.bySeq.delete(this.requestIds[s]!);
+    this.byRequest.delete(this.requestIds[s]!);
     this.outcomes.delete(seq);
     this.odd.delete(seq);
     this.requestIds[s] = undefined;
@@ -345,7 +345,7 @@ export class ServedListTable {
     this.servedAt[s] = first.served_at;
     this.variantOf[s] = this.variantCode(first.experiment_id, first.variant);
     this.start[s] = this.itemTail;
-    this.bySeq.set(this.requestIds[s]!, seq);
+    this.byRequest.set(this.requestIds[s]!, seq);
     for (const { impression, obs, outcome } of kept) {
       const i = this.add(seq, impression, obs);
       if (outcome) this.setOutcome(seq, i, outcome);
