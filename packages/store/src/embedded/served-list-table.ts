@@ -473,9 +473,7 @@ export class ServedListTable {
       const arm = this.itemArm && new Int32Array(capacity);
       const obs = this.itemObs && new Float64Array(capacity);
       let to = 0;
-      for (let t = this.head; t < this.tail; t++) {
-        if (t === s) continue;
-        const count = this.count[t]!;
+      const copy = (t: number, count: number) => {
         const from = this.start[t]!;
         code.set(this.itemCode.subarray(from, from + count), to);
         meta.set(this.itemMeta.subarray(from, from + count), to);
@@ -483,30 +481,24 @@ export class ServedListTable {
         obs?.set(this.itemObs!.subarray(from, from + count), to);
         this.start[t] = to;
         to += count;
-      }
+      };
+      for (let t = this.head; t < this.tail; t++) if (t !== s) copy(t, this.count[t]!);
       // The growing list goes last, so its next item is appended right after its own.
-      const from = this.start[s]!;
-      code.set(this.itemCode.subarray(from, from + n - 1), to);
-      meta.set(this.itemMeta.subarray(from, from + n - 1), to);
-      arm?.set(this.itemArm!.subarray(from, from + n - 1), to);
-      obs?.set(this.itemObs!.subarray(from, from + n - 1), to);
-      this.start[s] = to;
+      copy(s, n - 1);
       this.itemCode = code;
       this.itemMeta = meta;
       this.itemArm = arm;
       this.itemObs = obs;
-      this.itemTail = to + n - 1;
+      this.itemTail = to;
       return;
     }
     const from = this.start[s]!;
     const to = this.itemTail;
-    this.itemCode.copyWithin(to, from, from + n - 1);
-    this.itemMeta.copyWithin(to, from, from + n - 1);
-    this.itemArm?.copyWithin(to, from, from + n - 1);
-    this.itemObs?.copyWithin(to, from, from + n - 1);
+    for (const column of [this.itemCode, this.itemMeta, this.itemArm, this.itemObs]) column?.copyWithin(to, from, from + n - 1);
     this.start[s] = to;
     this.itemTail = to + n - 1;
   }
+
 }
 
 function setIn<K, V>(map: Map<K, V>, key: K, create: () => V): V {
