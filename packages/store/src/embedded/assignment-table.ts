@@ -1,4 +1,4 @@
-import { Interner } from './served-list-table.js';
+import { StringPool } from './string-pool.js';
 
 /**
  * Experiment assignments (user -> experiment -> variant), held per experiment with the variant as
@@ -8,17 +8,17 @@ import { Interner } from './served-list-table.js';
 export class AssignmentTable {
   /** experiment_id -> user_id -> variant code. */
   private readonly byExperiment = new Map<string, Map<string, number>>();
-  private readonly variants = new Interner();
+  private readonly variants = new StringPool();
 
   get(userId: string, experimentId: string): string | undefined {
     const code = this.byExperiment.get(experimentId)?.get(userId);
-    return code === undefined ? undefined : this.variants.value(code);
+    return code === undefined ? undefined : this.variants.at(code);
   }
 
   set(userId: string, experimentId: string, variant: string): void {
     let users = this.byExperiment.get(experimentId);
     if (!users) this.byExperiment.set(experimentId, (users = new Map()));
-    users.set(userId, this.variants.code(variant));
+    users.set(userId, this.variants.intern(variant));
   }
 
   /** Whether the user has any assignment. */
@@ -32,7 +32,7 @@ export class AssignmentTable {
     const out: Record<string, string> = {};
     for (const [experimentId, users] of this.byExperiment) {
       const code = users.get(userId);
-      if (code !== undefined) out[experimentId] = this.variants.value(code);
+      if (code !== undefined) out[experimentId] = this.variants.at(code);
     }
     return out;
   }
@@ -46,7 +46,7 @@ export class AssignmentTable {
 
   *entries(): Iterable<{ user_id: string; experiment_id: string; variant: string }> {
     for (const [experiment_id, users] of this.byExperiment) {
-      for (const [user_id, code] of users) yield { user_id, experiment_id, variant: this.variants.value(code) };
+      for (const [user_id, code] of users) yield { user_id, experiment_id, variant: this.variants.at(code) };
     }
   }
 }

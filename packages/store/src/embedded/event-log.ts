@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AppendResult, EventLog, InteractionEvent } from '@recsys/core';
 import { AppendLog, type Replacement, type ReplayResult } from './append-log.js';
 import { EventTable, receivedAt } from './event-table.js';
+import type { StringPool } from './string-pool.js';
 
 export { receivedAt };
 
@@ -63,14 +64,18 @@ export class EmbeddedEventLog implements EventLog {
    * The acknowledged events, which also answer deduplication. Replaced, not changed in place, by an
    * erasure or a drop: a scan in progress keeps the table it started on.
    */
-  private table = new EventTable();
+  private table: EventTable;
   /** The last erasure requested: erasures run one at a time. */
   private erasing: Promise<unknown> = Promise.resolve();
   /** What `dropBefore` does around the rewrite, unless the call passes its own hooks. */
   dropHooks: DropHooks | undefined;
 
-  /** `erasedIdsFile` defaults to erased-event-ids.log beside `file`. */
-  constructor(file: string, erasedIdsFile = path.join(path.dirname(file), ERASED_EVENT_IDS_FILE)) {
+  /**
+   * `erasedIdsFile` defaults to erased-event-ids.log beside `file`; `itemIds` is the item-id pool
+   * the store's other tables may share.
+   */
+  constructor(file: string, erasedIdsFile = path.join(path.dirname(file), ERASED_EVENT_IDS_FILE), itemIds?: StringPool) {
+    this.table = new EventTable({ itemIds });
     this.log = new AppendLog<InteractionEvent>(file);
     this.erasedLog = new AppendLog<ErasureRecord>(erasedIdsFile);
   }

@@ -1,6 +1,7 @@
 import type { InteractionEvent } from '@recsys/core';
 import { describe, expect, it } from 'vitest';
 import { EventTable, receivedAt } from './event-table.js';
+import { StringPool } from './string-pool.js';
 import { event } from './test-support.js';
 
 /** Events that use every way the table keeps a field, with the keys in unusual orders. */
@@ -33,6 +34,26 @@ function filled(events: InteractionEvent[]): EventTable {
 }
 
 describe('event table', () => {
+  it('keeps its items in a shared item pool, also in the copies that erasure and retention make', () => {
+    const items = new StringPool();
+    for (const id of ['catalogue-1', 'i2', 'catalogue-3']) items.intern(id);
+    const events = oddEvents();
+    const table = new EventTable({ itemIds: items });
+    for (const e of events) table.push(e);
+    events.forEach((original, row) => expect(JSON.stringify(table.event(row))).toBe(JSON.stringify(original)));
+    // Only ids the pool did not hold are added: i2 was there already.
+    const added = new Set(events.map((e) => e.item_id).filter((id) => typeof id === 'string' && !['catalogue-1', 'i2', 'catalogue-3'].includes(id)));
+    expect(items.size).toBe(3 + added.size);
+
+    const without = table.withoutUser('u2');
+    expect(without.forUser('u1')).toEqual(table.forUser('u1'));
+    expect(without.forUser('u2')).toEqual([]);
+    expect(items.size).toBe(3 + added.size);
+    without.push(event('later', 'u1', 'new-item'));
+    expect(items.indexOf('new-item')).toBe(3 + added.size);
+    expect(without.forUser('u1').at(-1)?.item_id).toBe('new-item');
+  });
+
   it('gives back every event with the same fields in the same order, so its JSON line is byte for byte the same', () => {
     const events = oddEvents();
     const table = filled(events);

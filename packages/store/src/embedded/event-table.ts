@@ -96,13 +96,15 @@ export function receivedAt(event: InteractionEvent): number {
 export interface EventTableOptions {
   /** Rows to allocate for up front; the table grows past it. */
   capacity?: number;
+  /** The item-id pool, which the store's other tables may share (item ids are not personal). */
+  itemIds?: StringPool;
 }
 
 export class EventTable {
   private readonly shapes: EventShapes;
   private readonly ids: EventIdIndex;
   private readonly users = new StringPool();
-  private readonly items = new StringPool();
+  private readonly items: StringPool;
   private readonly strings = new StringPool();
   /** Values of VALUE fields. */
   private readonly values: unknown[] = [];
@@ -124,6 +126,7 @@ export class EventTable {
 
   constructor(options: EventTableOptions = {}, shapes = new EventShapes()) {
     this.shapes = shapes;
+    this.items = options.itemIds ?? new StringPool();
     this.capacity = Math.max(16, options.capacity ?? 1024);
     this.ids = new EventIdIndex(options.capacity ?? 0);
     this.userOf = new Int32Array(this.capacity);
@@ -332,7 +335,7 @@ export class EventTable {
       userKept[this.userOf[row]!] = 1;
       count++;
     }
-    const out = new EventTable({ capacity: count + (count >> 3) + 16 }, this.shapes);
+    const out = new EventTable({ capacity: count + (count >> 3) + 16, itemIds: this.items }, this.shapes);
     const userMap = new Int32Array(this.users.size);
     for (let user = 0; user < userMap.length; user++) userMap[user] = userKept[user] ? out.users.intern(this.users.at(user)) : NONE;
     const itemMap = new Int32Array(this.items.size).fill(NONE);

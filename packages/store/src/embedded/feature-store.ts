@@ -7,6 +7,7 @@ import {
 } from '@recsys/core';
 import { decay, ItemFeatureTable } from './item-feature-table.js';
 import type { RetainedPair } from './retained-features.js';
+import type { StringPool } from './string-pool.js';
 import { UserItemTable } from './user-item-table.js';
 
 // Features derived from events, in memory only: the embedded store rebuilds them from the event
@@ -22,6 +23,8 @@ export const POSITIVE_EPSILON = 1e-9;
 export interface FeatureStoreOptions {
   /** Half-life of the trending score; default 7 days. */
   trendingHalfLifeMs?: number;
+  /** The item-id pool, which the store's other tables may share (item ids are not personal). */
+  itemIds?: StringPool;
 }
 
 /** The trending score of `feature` decayed to time `at` (epoch ms); never grows it backwards. */
@@ -39,12 +42,13 @@ export function eventTime(event: InteractionEvent): number {
 
 export class EmbeddedFeatureStore implements FeatureStore {
   /** Replaced, not changed in place, when a user is forgotten. */
-  private pairs = new UserItemTable();
+  private pairs: UserItemTable;
   private readonly itemFeatures = new ItemFeatureTable();
   readonly trendingHalfLifeMs: number;
 
   constructor(options: FeatureStoreOptions = {}) {
     this.trendingHalfLifeMs = options.trendingHalfLifeMs ?? DEFAULT_TRENDING_HALF_LIFE_MS;
+    this.pairs = new UserItemTable(undefined, options.itemIds);
     if (!(this.trendingHalfLifeMs > 0)) throw new RangeError('trendingHalfLifeMs must be > 0');
   }
 

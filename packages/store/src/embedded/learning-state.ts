@@ -9,6 +9,7 @@ import type {
   VariantCounters,
 } from '@recsys/core';
 import { AssignmentTable } from './assignment-table.js';
+import { StringPool } from './string-pool.js';
 import { type ImpressionState, type ServedListRecord, ServedListTable } from './served-list-table.js';
 
 // The learning state in memory, with the arithmetic both adapters share (the Redis Lua scripts in
@@ -75,7 +76,7 @@ export class LearningState {
    * impressions are recorded and takes the newest served time as its clock, not the wall clock, so
    * replaying the op log evicts exactly what the live process evicted.
    */
-  readonly lists = new ServedListTable();
+  readonly lists: ServedListTable;
   readonly attributions = new Map<string, Attribution[]>();
   readonly assignments = new AssignmentTable();
   /** experiment_id -> variant -> counters. */
@@ -87,7 +88,13 @@ export class LearningState {
   /** Newest served time recorded: the clock of the window. */
   private clock = -Infinity;
 
-  constructor(readonly limits: ImpressionLimits = DEFAULT_IMPRESSION_LIMITS) {}
+  /** `itemIds`: the item-id pool shared with the store's other tables. */
+  constructor(
+    readonly limits: ImpressionLimits = DEFAULT_IMPRESSION_LIMITS,
+    itemIds = new StringPool(),
+  ) {
+    this.lists = new ServedListTable(itemIds);
+  }
 
   /** Impressions held in `lists`. */
   get held(): number {

@@ -14,6 +14,7 @@ import type {
 import { DEFAULT_IMPRESSION_LIMITS, LearningState } from './learning-state.js';
 import type { ImpressionState, ServedListRecord } from './served-list-table.js';
 import { SnapshotLog, type SnapshotLogOpenResult } from './snapshot-log.js';
+import type { StringPool } from './string-pool.js';
 
 // The embedded learning store: the state in memory (LearningState), made durable as
 // `learning.snapshot.jsonl` + `learning.log` under the data directory. Every write is an op that is
@@ -59,6 +60,8 @@ export interface EmbeddedLearningStoreOptions {
   /** At most this many impressions are held; beyond, the oldest lists are dropped; default 500,000. */
   maxImpressions?: number;
   now?: () => number;
+  /** The item-id pool shared with the store's other tables. */
+  itemIds?: StringPool;
 }
 
 export const DEFAULT_IMPRESSION_RETENTION_MS = 7 * 24 * 3600 * 1000;
@@ -81,10 +84,13 @@ export class EmbeddedLearningStore implements LearningStore {
     this.retentionMs = options.retentionMs ?? DEFAULT_IMPRESSION_RETENTION_MS;
     this.compactEveryOps = options.compactEveryOps ?? 20_000;
     this.now = options.now ?? Date.now;
-    this.state = new LearningState({
-      windowMs: options.impressionWindowMs ?? DEFAULT_IMPRESSION_LIMITS.windowMs,
-      maxImpressions: options.maxImpressions ?? DEFAULT_IMPRESSION_LIMITS.maxImpressions,
-    });
+    this.state = new LearningState(
+      {
+        windowMs: options.impressionWindowMs ?? DEFAULT_IMPRESSION_LIMITS.windowMs,
+        maxImpressions: options.maxImpressions ?? DEFAULT_IMPRESSION_LIMITS.maxImpressions,
+      },
+      options.itemIds,
+    );
     this.log = new SnapshotLog<LearningOp, LearningRecord>({
       dir: options.dir,
       name: 'learning',

@@ -1,4 +1,5 @@
 import type { AlgorithmSource, Impression } from '@recsys/core';
+import { StringPool } from './string-pool.js';
 
 // Every served list the learning state holds, column-wise. A list is a slot numbered in serving
 // order (its `seq`); what its impressions share (request, user, experiment, variant, served time) is
@@ -51,31 +52,6 @@ export function emptyOutcome(): OutcomeState {
   return { strongest: 0, played: false, completed: false, watch: -1, events: [] };
 }
 
-/** Strings (item ids, sources, arms, experiment variants) as small integer codes; never shrinks. */
-export class Interner {
-  private readonly codes = new Map<string, number>();
-  private readonly values: string[] = [];
-
-  code(value: string): number {
-    let code = this.codes.get(value);
-    if (code === undefined) {
-      code = this.values.length;
-      this.values.push(value);
-      this.codes.set(value, code);
-    }
-    return code;
-  }
-
-  /** The code of a value already interned; undefined when never seen. */
-  find(value: string): number | undefined {
-    return this.codes.get(value);
-  }
-
-  value(code: number): string {
-    return this.values[code]!;
-  }
-}
-
 /** Sources and arms get codes below this; positions are stored above it. */
 const LABELS = 1024;
 const MIN_SLOTS = 256;
@@ -90,9 +66,8 @@ function flat(id: string): string {
 }
 
 export class ServedListTable {
-  /** Item ids, sources and arms as small codes. */
-  private readonly items = new Interner();
-  private readonly labels = new Interner();
+  /** Sources and arms as small codes. */
+  private readonly labels = new StringPool();
   /** Experiment and variant pairs (experiment ids and variants are few). */
   private readonly variants: { experiment_id: string; variant: string }[] = [];
   private readonly variantCodes = new Map<string, Map<string, number>>();
@@ -130,6 +105,9 @@ export class ServedListTable {
 
   /** Impressions held. */
   held = 0;
+
+  /** `items`: the item-id pool, which the store's other tables may share (item ids are not personal). */
+  constructor(private readonly items = new StringPool()) {}
 
   /** The live list served under this request id. */
   find(requestId: string): number | undefined {
@@ -192,14 +170,14 @@ export class ServedListTable {
     // Items are appended at the tail: a list that is not the last one written moves there first.
     if (this.start[s]! + n !== this.itemTail || this.itemTail === this.itemCode.length) this.moveToTail(s, n + 1);
     const at = this.itemTail++;
-    const source = this.labels.code(impression.algorithm_source);
+    const source = this.labels.intern(impression.algorithm_source);
     if (source >= LABELS - 1) throw new Error('too many distinct algorithm sources and arms');
     // Positions are small positive integers; anything else is kept whole with the odd impressions.
     const packable = Number.isSafeInteger(impression.position) && impression.position >= 0 && impression.position < 2 ** 20;
-    this.itemCode[at] = this.items.code(impression.item_id);
+    this.itemCode[at] = this.items.intern(impression.item_id);
     this.itemMeta[at] = (packable ? impression.position : 0) * LABELS + source;
     if (impression.arm !== undefined || obs !== undefined) this.banditColumns();
-    if (this.itemArm) this.itemArm[at] = impression.arm === undefined ? 0 : this.labels.code(impression.arm) + 1;
+    if (this.itemArm) this.itemArm[at] = impression.arm === undefined ? 0 : this.labels.intern(impression.arm) + 1;
     if (this.itemObs) this.itemObs[at] = obs ?? 0;
     const variant = this.variants[this.variantOf[s]!]!;
     if (
@@ -219,8 +197,8 @@ export class ServedListTable {
 
   /** Index of the item in the list, -1 when absent. */
   indexOf(seq: number, itemId: string): number {
-    const code = this.items.find(itemId);
-    if (code === undefined) return -1;
+    const code = this.items.indexOf(itemId);
+    if (code < 0) return -1;
     const s = seq - this.base;
     const from = this.start[s]!;
     for (let i = 0, n = this.count[s]!; i < n; i++) if (this.itemCode[from + i] === code) return i;
@@ -229,8 +207,8 @@ export class ServedListTable {
 
   /** The last index of the item shown to `userId` in the list, -1 when absent. */
   indexFor(seq: number, itemId: string, userId: string): number {
-    const code = this.items.find(itemId);
-    if (code === undefined) return -1;
+    const code = this.items.indexOf(itemId);
+    if (code < 0) return -1;
     const s = seq - this.base;
     const from = this.start[s]!;
     for (let i = this.count[s]! - 1; i >= 0; i--) if (this.itemCode[from + i] === code && this.userAt(seq, i) === userId) return i;
@@ -247,9 +225,9 @@ export class ServedListTable {
     const impression: Impression = {
       request_id: this.requestIds[s]!,
       user_id: this.userIds[s]!,
-      item_id: this.items.value(this.itemCode[at]!),
+      item_id: this.items.at(this.itemCode[at]!),
       position: Math.floor(meta / LABELS),
-      algorithm_source: this.labels.value(meta % LABELS) as AlgorithmSource,
+      algorithm_source: this.labels.at(meta % LABELS) as AlgorithmSource,
       experiment_id,
       variant,
       served_at: this.servedAt[s]!,
@@ -274,7 +252,7 @@ export class ServedListTable {
 
   armAt(seq: number, i: number): string | undefined {
     const code = this.itemArm?.[this.start[seq - this.base]! + i] ?? 0;
-    return code === 0 ? undefined : this.labels.value(code - 1);
+    return code === 0 ? undefined : this.labels.at(code - 1);
   }
 
   obsAt(seq: number, i: number): number | undefined {
@@ -364,9 +342,9 @@ export class ServedListTable {
     const from = this.start[s]!;
     const record: ServedListRecord = {
       head: this.impressionAt(seq, 0),
-      items: Array.from({ length: n }, (_, i) => this.items.value(this.itemCode[from + i]!)),
+      items: Array.from({ length: n }, (_, i) => this.items.at(this.itemCode[from + i]!)),
       positions: Array.from({ length: n }, (_, i) => Math.floor(this.itemMeta[from + i]! / LABELS)),
-      sources: Array.from({ length: n }, (_, i) => this.labels.value(this.itemMeta[from + i]! % LABELS)),
+      sources: Array.from({ length: n }, (_, i) => this.labels.at(this.itemMeta[from + i]! % LABELS)),
     };
     const withArm = Array.from({ length: n }, (_, i) => this.armAt(seq, i) ?? null);
     if (withArm.some((arm) => arm !== null)) record.arms = withArm;

@@ -6,6 +6,7 @@ import { lockDataDir } from './dir-lock.js';
 import { EmbeddedEventLog } from './event-log.js';
 import { EmbeddedFeatureStore } from './feature-store.js';
 import { RetainedFeatures } from './retained-features.js';
+import { StringPool } from './string-pool.js';
 import { EmbeddedLearningStore, type EmbeddedLearningStoreOptions } from './learning-store.js';
 import { EmbeddedUserStore } from './user-store.js';
 
@@ -69,13 +70,19 @@ export class EmbeddedStore implements Store {
   private closed = false;
   /** The last erasure requested: erasures run one at a time. */
   private erasing: Promise<unknown> = Promise.resolve();
+  /**
+   * Item ids, interned once for the event log, the features and the learning state (a pool each
+   * was three 100k-key Maps at 100k items, ~8 MB of heap). Item ids are not personal data, so an
+   * erasure leaves them; user ids stay in per-table pools that erasure rebuilds.
+   */
+  private readonly itemIds = new StringPool();
 
   constructor(options: EmbeddedStoreOptions) {
     this.dataDir = path.resolve(options.dataDir);
     this.lock = options.lock ?? true;
     const compactAfterOps = options.compactAfterOps ?? 1000;
-    this.events = new EmbeddedEventLog(path.join(this.dataDir, 'events.log'));
-    this.features = new EmbeddedFeatureStore({ trendingHalfLifeMs: options.trendingHalfLifeMs });
+    this.events = new EmbeddedEventLog(path.join(this.dataDir, 'events.log'), undefined, this.itemIds);
+    this.features = new EmbeddedFeatureStore({ trendingHalfLifeMs: options.trendingHalfLifeMs, itemIds: this.itemIds });
     this.retained = new RetainedFeatures(this.dataDir, this.features.trendingHalfLifeMs);
     this.events.dropHooks = {
       commit: (dropped) => this.retained.commitDrop(dropped),
@@ -87,7 +94,7 @@ export class EmbeddedStore implements Store {
       compactAfterOps,
       eventUserIds: () => this.events.userIds(),
     });
-    this.learning = new EmbeddedLearningStore({ dir: this.dataDir, compactAfterOps, ...options.learning });
+    this.learning = new EmbeddedLearningStore({ dir: this.dataDir, compactAfterOps, ...options.learning, itemIds: this.itemIds });
   }
 
   async open(): Promise<void> {
@@ -98,13 +105,16 @@ export class EmbeddedStore implements Store {
     await fsp.mkdir(this.dataDir, { recursive: true });
     if (this.lock) this.releaseLock = await lockDataDir(this.dataDir);
     try {
+      // The catalogue first: its ids seed the item pool, so the tables share the catalogue's strings
+      // instead of keeping the copies parsed from events.
+      const catalog = await this.catalog.open();
+      for (const item of await this.catalog.all()) this.itemIds.intern(item.item_id);
       const pendingDrop = await this.retained.open();
       // Retained aggregates first, then each replayed event as it is read (the log keeps events
       // compactly and would otherwise make every one again).
       this.features.foldRetained(this.retained.all());
       const events = await this.events.open(pendingDrop, (event) => this.features.foldEvent(event));
       if (pendingDrop.size > 0) await this.retained.markDone();
-      const catalog = await this.catalog.open();
       const users = await this.users.open();
       const learning = await this.learning.open();
       this.openReport = {

@@ -2,6 +2,7 @@ import { mulberry32, type UserItemFeature } from '@recsys/core';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedFeatureStore } from './feature-store.js';
 import { event } from './test-support.js';
+import { StringPool } from './string-pool.js';
 import { UserItemTable } from './user-item-table.js';
 
 /** What the table replaced: a Map of feature objects per user, fed the same contributions. */
@@ -53,6 +54,19 @@ describe('user-item table', () => {
     without.add(without.upsert('b', 'i9', 7), -2, 1, false, 7);
     expect(without.forUser('b')).toEqual([{ item_id: 'i9', preference: -2, events: 1, consumed: false, last_at: 7 }]);
     expect(without.userAt(2)).toBe('b');
+  });
+
+  it('keeps its items in a shared item pool, also in the table that forgetting a user builds', () => {
+    const items = new StringPool();
+    items.intern('catalogue-1');
+    const table = new UserItemTable(16, items);
+    for (const [user, item] of [['a', 'i1'], ['b', 'catalogue-1'], ['a', 'catalogue-1']] as const) table.add(table.upsert(user, item, 5), 1, 1, true, 5);
+    expect([items.at(0), items.at(1), items.size]).toEqual(['catalogue-1', 'i1', 2]);
+    const without = table.withoutUser('b');
+    expect(without.itemsOf('a')).toEqual(['i1', 'catalogue-1']);
+    without.add(without.upsert('c', 'i3', 6), 1, 1, false, 6);
+    expect(items.indexOf('i3')).toBe(2);
+    expect(without.itemsOf('c')).toEqual(['i3']);
   });
 
   it('the feature store lists every remaining user once when a user is erased during allUsers', async () => {

@@ -14,7 +14,7 @@ const NONE = -1;
 
 export class UserItemTable {
   private readonly users = new StringPool();
-  private readonly items = new StringPool();
+  private readonly items: StringPool;
   private rows = 0;
   private capacity: number;
   private userOf: Int32Array;
@@ -27,7 +27,9 @@ export class UserItemTable {
   /** Row + 1 per slot, EMPTY for none; at most half full. */
   private slots: Int32Array;
 
-  constructor(capacity = 1024) {
+  /** `items`: the item-id pool, which the store's other tables may share (item ids are not personal). */
+  constructor(capacity = 1024, items = new StringPool()) {
+    this.items = items;
     this.capacity = Math.max(16, capacity);
     this.userOf = new Int32Array(this.capacity);
     this.itemOf = new Int32Array(this.capacity);
@@ -132,7 +134,7 @@ export class UserItemTable {
   /** A new table without the user's pairs; the other users keep their order, and so do their pairs. */
   withoutUser(userId: string): UserItemTable {
     const gone = this.users.indexOf(userId);
-    const out = new UserItemTable(this.rows - (gone === NONE ? 0 : this.chains.count(gone)) + 16);
+    const out = new UserItemTable(this.rows - (gone === NONE ? 0 : this.chains.count(gone)) + 16, this.items);
     for (let user = 0; user < this.users.size; user++) {
       if (user === gone) continue;
       const userName = this.users.at(user);
