@@ -9,6 +9,7 @@ import { diversityCategory, mmrSelect } from './diversity.js';
 import { fairnessPool, fairnessShortlist, fairRerank, type FairnessOptions } from './fairness.js';
 import { createRowFilter } from './filters.js';
 import { popularityPairs } from './popularity-pairs.js';
+import { ScratchColumns } from './scratch-columns.js';
 import { matchPreferences, preparePreferences, type PreparedPreferences } from './preference-match.js';
 import type { CollaborativeSignal, PopularitySignal, UserState } from './signals.js';
 import type { StorySignal, UserStoryProfile } from './story-signal.js';
@@ -133,6 +134,9 @@ interface Scored {
 
 /** Candidates taken from each collaborative model when RankOptions.candidatePool is not set. */
 export const DEFAULT_CANDIDATE_POOL = 1000;
+
+/** Per-candidate working columns, reused by every rank() call on this thread. */
+const scratch = new ScratchColumns();
 /** Story neighbours of the user's profile added to the candidates. */
 export const STORY_CANDIDATES = 200;
 
@@ -294,7 +298,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   // and trending parts are gathered first, in a loop of independent reads: the scattered rows'
   // cache misses then overlap instead of stalling the scoring loop one at a time.
   const priors = popularityPairs(popularity);
-  const priorParts = new Float64Array(2 * rows.length);
+  const [priorParts, boosts, weighted, weightTotals, totals] = scratch.take(2 * rows.length, rows.length, rows.length, rows.length, rows.length);
   for (let i = 0; i < rows.length; i++) {
     const at = 2 * rows[i]!;
     priorParts[2 * i] = share.popularity * priors[at]!;
@@ -303,7 +307,6 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   // The context signals' boosts summed per candidate, one signal at a time. Like candidateTotals,
   // the loop calls nothing per candidate (boostFor is written out): a call boxes its double
   // arguments and result, ~50 KB of garbage a request.
-  const boosts = new Float64Array(rows.length);
   contextScores.forEach((scores, k) => {
     if (!scores) return;
     const weight = boostWeights[k]!;
@@ -312,7 +315,7 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
       if (s > 0) boosts[i]! += weight * Math.min(1, s);
     }
   });
-  const totals = candidateTotals(boosts, priorParts, memberScores, blend, share.collaborative, storyScores, share.story);
+  candidateTotals({ boosts, priorParts, weighted, weightTotals, totals }, memberScores, blend, share.collaborative, storyScores, share.story);
   if (prefs) {
     for (let i = 0; i < rows.length; i++) {
       const preference = matchPreferences(catalog, rows[i]!, prefs);
@@ -393,24 +396,31 @@ export function rank(context: RankingContext, user: UserState, options: RankOpti
   return { items, degraded: blend.length === 0, coldStart: !vector };
 }
 
+/** Per-candidate columns of candidateTotals: the first two filled in, the rest zeroed. */
+interface TotalsColumns {
+  boosts: Float64Array;
+  priorParts: Float64Array;
+  weighted: Float64Array;
+  weightTotals: Float64Array;
+  /** Written: the totals. */
+  totals: Float64Array;
+}
+
 /**
  * Each candidate's total without its preference part: context boosts, prior parts, the weighted
  * mean of the members that scored it and its story score, each part by its share (as scoreRow).
  */
 function candidateTotals(
-  boosts: Float64Array,
-  priorParts: Float64Array,
+  { boosts, priorParts, weighted, weightTotals, totals }: TotalsColumns,
   memberScores: readonly (Float32Array | undefined)[],
   blend: readonly BlendedSignal[],
   collaborativeShare: number,
   storyScores: Float32Array | undefined,
   storyShare: number,
-): Float64Array {
+): void {
   const n = boosts.length;
   // Member by member, over plain typed arrays: `memberScores[m]?.[i]` in the candidate loop made
   // V8 box every score it read.
-  const weighted = new Float64Array(n);
-  const weightTotals = new Float64Array(n);
   for (let m = 0; m < blend.length; m++) {
     const scores = memberScores[m];
     if (!scores) continue;
@@ -422,7 +432,6 @@ function candidateTotals(
       weightTotals[i]! += weight;
     }
   }
-  const totals = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const story = storyScores ? storyScores[i]! : NaN;
     totals[i] =
@@ -432,7 +441,6 @@ function candidateTotals(
       priorParts[2 * i + 1]! +
       (Number.isNaN(story) ? 0 : storyShare * story);
   }
-  return totals;
 }
 
 /** Scores a member's search returned, by candidate slot. */
@@ -451,8 +459,13 @@ function scoreRows(signal: CollaborativeSignal, vector: Float32Array, rows: Int3
     known[searched.slots[j]!] = 1;
   }
   const others = new Int32Array(rows.length - searched.slots.length);
-  for (let i = 0, n = 0; i < rows.length; i++) if (!known[i]) others[n++] = i;
-  const scored = signal.score(vector, others.map((i) => rows[i]!));
+  const otherRows = new Int32Array(others.length);
+  for (let i = 0, n = 0; i < rows.length; i++) {
+    if (known[i]) continue;
+    others[n] = i;
+    otherRows[n++] = rows[i]!;
+  }
+  const scored = signal.score(vector, otherRows);
   for (let n = 0; n < others.length; n++) out[others[n]!] = scored[n]!;
   return out;
 }
