@@ -29,7 +29,7 @@ export interface ServiceConfig {
   learning: { attributionWindowMs: number; defaultPolicy: 'hybrid' | 'bandit'; banditHalfLifeObservations: number };
   /**
    * How far the JS heap may grow past its live size between full collections, in percent
-   * (RECSYS_HEAP_GROWTH_PERCENT, default 60), the heap being collected once after startup too;
+   * (RECSYS_HEAP_GROWTH_PERCENT, default 70), the heap being collected once after startup too;
    * 0 leaves both to V8 (growth up to 300 %): more memory, fewer full collections under load.
    */
   heapGrowthPercent: number;
@@ -75,7 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     ...(env.RECSYS_PSEUDONYM_KEY ? { pseudonymKey: pseudonymKey(env.RECSYS_PSEUDONYM_KEY) } : {}),
     eventRetentionDays: integer(env, 'RECSYS_EVENT_RETENTION_DAYS', 0, 0, 36_500),
     learning: learningConfig(env),
-    heapGrowthPercent: integer(env, 'RECSYS_HEAP_GROWTH_PERCENT', 60, 0, 1000),
+    heapGrowthPercent: integer(env, 'RECSYS_HEAP_GROWTH_PERCENT', 70, 0, 1000),
   };
 }
 
