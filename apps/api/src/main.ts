@@ -1,5 +1,6 @@
 // Entry point of the API: the embedded all-in-one service (`pnpm start`), or a distributed-mode
 // replica when REDIS_URL is set (`pnpm start:api`, with `pnpm start:worker` beside it).
+import { trimNativeHeap } from '@recsys/ann';
 import { ConfigError, loadConfig } from './config.js';
 import { createDistributedService } from './distributed-service.js';
 import { createEmbeddedService } from './embedded-service.js';
@@ -18,6 +19,9 @@ async function main(): Promise<void> {
   // Startup (the log replay above all) leaves several times the live heap behind: collect it
   // before serving rather than after the first idle spell, which a busy service may never have.
   if (config.heapGrowthPercent > 0) collectGarbageNow();
+  // What startup freed in the C heap (typed arrays, read buffers) stays resident until trimmed:
+  // ~25 MB at 100k titles. Once only: a trim takes ~10 ms even with nothing to give back.
+  trimNativeHeap();
   await service.app.listen({ host: config.host, port: config.port });
 
   let stopping = false;

@@ -1,5 +1,5 @@
 // Loads the faiss addon that native/build.mjs compiles at install time (faiss-node's binding with
-// our patch: setParameter, setThreads, searchInto and searchAsync). Loading is attempted once per path; a missing or broken
+// our patch: setParameter, setThreads, searchInto, searchAsync and trimNativeHeap). Loading is attempted once per path; a missing or broken
 // addon is reported, not thrown, so callers can fall back to exact search.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -43,6 +43,8 @@ export interface FaissAddon {
   };
   /** Sets faiss's OpenMP thread count for later calls; returns the previous count. */
   setThreads(threads: number): number;
+  /** Gives the C heap's free pages back to the system (glibc); whether any were. */
+  trimNativeHeap(): boolean;
 }
 
 export type FaissAddonLoad = { ok: true; addon: FaissAddon; path: string } | { ok: false; error: Error; path: string };
@@ -63,11 +65,12 @@ export function loadFaissAddon(path: string = DEFAULT_FAISS_ADDON_PATH): FaissAd
     const index = addon.Index as Partial<FaissAddon['Index']> | undefined;
     if (
       typeof addon.setThreads !== 'function' ||
+      typeof addon.trimNativeHeap !== 'function' ||
       typeof index?.fromFactory !== 'function' ||
       typeof index.fromBuffer !== 'function' ||
       typeof (index as { prototype?: Partial<FaissNativeIndex> }).prototype?.searchAsync !== 'function'
     ) {
-      throw new Error(`${path} is not the patched faiss addon (setThreads/fromFactory/fromBuffer/searchAsync missing)`);
+      throw new Error(`${path} is not the patched faiss addon (setThreads/trimNativeHeap/fromFactory/fromBuffer/searchAsync missing)`);
     }
     result = { ok: true, addon: addon as FaissAddon, path };
   } catch (error) {
@@ -75,4 +78,14 @@ export function loadFaissAddon(path: string = DEFAULT_FAISS_ADDON_PATH): FaissAd
   }
   loads.set(path, result);
   return result;
+}
+
+/**
+ * Gives the pages that the C heap holds free back to the system, through the addon (the one native
+ * module the service builds); false when it is not loaded or nothing was released. glibc keeps
+ * memory freed in the middle of its heap resident: ~40 MB after startup at 100k titles.
+ */
+export function trimNativeHeap(path: string = DEFAULT_FAISS_ADDON_PATH): boolean {
+  const load = loadFaissAddon(path);
+  return load.ok && load.addon.trimNativeHeap();
 }
