@@ -21,13 +21,18 @@ const item = (id: string): Item => ({
   updated_at: '2026-01-01T00:00:00Z',
 });
 const ITEMS = Array.from({ length: 40 }, (_, i) => item(`m${i}`));
+/**
+ * One time for every event: "the same evidence" must include the same trend, and events stamped as
+ * they are made differ by the milliseconds a slow machine takes between them.
+ */
+const AT = new Date(Date.now() - 60_000).toISOString();
 let counter = 0;
 const watch = (user: string, itemId: string, extra: Partial<InteractionEvent> = {}): InteractionEvent => ({
   event_id: `e${++counter}`,
   user_id: user,
   item_id: itemId,
   type: 'complete',
-  timestamp: new Date(Date.now() - 60_000).toISOString(),
+  timestamp: AT,
   ...extra,
 });
 const prefs = (friends: string[], country?: string): UserPreferences => ({
