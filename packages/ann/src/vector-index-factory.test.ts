@@ -51,6 +51,18 @@ describe('createVectorIndexFactory', () => {
     expect(logger.warnings).toHaveLength(0);
   });
 
+  it.skipIf(!loadFaissAddon().ok)('tunes an IVF index on the queries the caller gives, like the users it will serve', () => {
+    const factory = createVectorIndexFactory({ faiss: { buildThreads: 1, flatMaxSize: 100, hnswMaxSize: 100, nlist: 8 } });
+    const dim = 4;
+    const items = Float32Array.from({ length: 400 * dim }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+    const users = items.slice(0, 20 * dim);
+    const index = factory.build(items, dim, { calibrationQueries: users }) as FaissIndex;
+    expect(index.info.kind).toBe('ivf');
+    expect(index.info.nprobe).toBeGreaterThan(0);
+    // The queries reach the calibration: rows of the wrong width are refused there.
+    expect(() => factory.build(items, dim, { calibrationQueries: new Float32Array(dim + 1) })).toThrow(/calibration queries/);
+  });
+
   it.skipIf(!loadFaissAddon().ok)('restores an index saved with the model instead of rebuilding it; a mismatched copy is rebuilt', () => {
     const logger = recordingLogger();
     const factory = createVectorIndexFactory({ logger, faiss: { buildThreads: 1 } });

@@ -1,4 +1,4 @@
-import type { VectorIndex, VectorIndexFactory } from '@recsys/core';
+import type { VectorIndex, VectorIndexBuildOptions, VectorIndexFactory } from '@recsys/core';
 import { ExactIndex } from './exact-index.js';
 import { DEFAULT_FAISS_ADDON_PATH, loadFaissAddon, type FaissAddon } from './faiss-addon.js';
 import { FaissIndex, type FaissIndexOptions } from './faiss-index.js';
@@ -50,9 +50,9 @@ export function createVectorIndexFactory(options: VectorIndexFactoryOptions = {}
   return {
     backend: 'faiss',
     addon,
-    build(vectors: Float32Array, dim: number): VectorIndex {
+    build(vectors: Float32Array, dim: number, build: VectorIndexBuildOptions = {}): VectorIndex {
       try {
-        const index = FaissIndex.build(vectors, dim, { ...options.faiss, addon });
+        const index = FaissIndex.build(vectors, dim, { ...options.faiss, ...(build.calibrationQueries && { calibrationQueries: build.calibrationQueries }), addon });
         // Serving blends the scores with other signals: SQ8 results are rescored with the floats.
         index.useExactVectors(vectors);
         return index;

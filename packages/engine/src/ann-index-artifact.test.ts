@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ExactIndex } from '@recsys/ann';
 import type { InteractionEvent, Item, VectorIndex, VectorIndexFactory } from '@recsys/core';
 import { InProcessJobRunner } from '@recsys/jobs';
+import { ImplicitALS } from '@recsys/models';
 import { createEmbeddedModelRegistry, createEmbeddedStore } from '@recsys/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecommendationEngine } from './engine.js';
@@ -16,13 +17,13 @@ const item = (id: string): Item => ({
 
 /** Exact search that can be saved and restored, counting what the engine asks of it. */
 function savableFactory() {
-  const calls = { build: 0, restore: 0 };
+  const calls = { build: 0, restore: 0, calibrationQueries: [] as (Float32Array | undefined)[] };
   const savable = (vectors: Float32Array, dim: number): VectorIndex => {
     const index = new ExactIndex(vectors, dim);
     return Object.assign(index, { toBytes: () => new TextEncoder().encode(`exact:${vectors.length / dim}x${dim}`) });
   };
   const factory: VectorIndexFactory = {
-    build: (vectors, dim) => (calls.build++, savable(vectors, dim)),
+    build: (vectors, dim, options) => (calls.build++, calls.calibrationQueries.push(options?.calibrationQueries), savable(vectors, dim)),
     restore: (bytes, vectors, dim) => {
       calls.restore++;
       return new TextDecoder().decode(bytes) === `exact:${vectors.length / dim}x${dim}` ? savable(vectors, dim) : undefined;
@@ -64,9 +65,21 @@ describe('the ANN index saved with the model version', () => {
     const artifacts = await registry.load(version);
     expect(new TextDecoder().decode(artifacts[ANN_INDEX_ARTIFACT])).toMatch(/^exact:30x\d+$/);
 
+    // Built on the trained users' vectors (what serving asks), which serving then drops.
+    const trained = ImplicitALS.fromArtifact(artifacts['als.bin']!);
+    const queries = calls.calibrationQueries.at(-1)!;
+    const k = trained.factors;
+    expect(queries.length / k).toBeGreaterThan(10);
+    expect(queries.length % k).toBe(0);
+    for (let q = 0; q < queries.length / k; q++) {
+      const row = queries.subarray(q * k, (q + 1) * k);
+      expect(Array.from({ length: trained.nUsers }, (_, u) => trained.userVector(u)).some((v) => v.every((x, d) => x === row[d]))).toBe(true);
+    }
+
     // Another process loading the version: the index comes from the artifact.
     const bundle = decodeBundle(version, artifacts, factory);
     expect(bundle.mf).toBeDefined();
+    expect(bundle.mf!.als.nUsers).toBe(0);
     expect(calls.build).toBe(buildsWhileTraining);
     expect(calls.restore).toBe(1);
 

@@ -63,14 +63,40 @@ export function encodeBundle(models: TrainedModels): Artifacts {
   };
 }
 
+/** Trained users an index is calibrated on. */
+const CALIBRATION_USERS = 64;
+
+/** Up to `n` trained user vectors, evenly spaced over the users, skipping empty ones; undefined when none. */
+export function sampleUserVectors(model: ImplicitALS, n: number): Float32Array | undefined {
+  const k = model.factors;
+  const rows: Float32Array[] = [];
+  const step = Math.max(1, Math.floor(model.nUsers / n));
+  for (let u = 0; u < model.nUsers && rows.length < n; u += step) {
+    const vector = model.userVector(u);
+    if (vector.some((x) => x !== 0)) rows.push(vector);
+  }
+  if (rows.length === 0) return undefined;
+  const out = new Float32Array(rows.length * k);
+  rows.forEach((row, i) => out.set(row, i * k));
+  return out;
+}
+
 export function decodeBundle(version: string, artifacts: Artifacts, indexFactory: VectorIndexFactory): ModelBundle {
   const bundle: ModelBundle = {
     version,
     itemIds: decodeJson<string[]>(artifacts['item-ids.json'], 'item-ids.json'),
   };
   const als = artifacts['als.bin'];
-  // Serving folds users in from their history: the trained user factors stay in the artifact.
-  if (als) bundle.mf = new MfModel(ImplicitALS.fromArtifact(als, { userFactors: false }), bundle.itemIds, indexFactory, artifacts[ANN_INDEX_ARTIFACT]);
+  if (als) {
+    const model = ImplicitALS.fromArtifact(als);
+    const savedIndex = artifacts[ANN_INDEX_ARTIFACT];
+    // An index built here tunes its search on trained users, what serving asks it: item-like
+    // queries are harder, and at 1M titles they asked for twice the cells for the same recall.
+    const calibrationQueries = savedIndex ? undefined : sampleUserVectors(model, CALIBRATION_USERS);
+    // Serving folds users in from their history: the trained user factors stay in the artifact.
+    model.dropUserFactors();
+    bundle.mf = new MfModel(model, bundle.itemIds, indexFactory, { savedIndex, calibrationQueries });
+  }
   const ncf = artifacts['ncf.bin'];
   // Only NCF embeds known users (ALS folds every user in): without it the user ids stay undecoded.
   if (ncf) bundle.ncf = new NcfModel(NeuMF.fromArtifact(ncf), bundle.itemIds, decodeJson<string[]>(artifacts['user-ids.json'], 'user-ids.json'));

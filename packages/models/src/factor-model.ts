@@ -101,6 +101,12 @@ export abstract class FactorModel<O extends { factors: number }> {
     return this.items;
   }
 
+  /** Forgets the trained user rows, freeing their memory (serving folds users in instead). */
+  dropUserFactors(): void {
+    this.users = new Float32Array(0);
+    this.nU = 0;
+  }
+
   /** The trained vector of user `u` (a view into userFactors). */
   userVector(u: number): Float32Array {
     return factorRow(this.users, this.factors, u, this.nU);

@@ -10,18 +10,21 @@ export class MfModel {
   readonly index: VectorIndex;
   readonly itemNorms: Float32Array;
 
-  /** `savedIndex`: the index as persisted with the model version, restored instead of rebuilt when the factory can. */
+  /**
+   * `savedIndex`: the index as persisted with the model version, restored instead of rebuilt when
+   * the factory can. `calibrationQueries`: user vectors to tune a rebuilt index's search on.
+   */
   constructor(
     readonly als: ImplicitALS,
     readonly itemIds: readonly string[],
     indexFactory: VectorIndexFactory,
-    savedIndex?: Uint8Array,
+    { savedIndex, calibrationQueries }: { savedIndex?: Uint8Array; calibrationQueries?: Float32Array } = {},
   ) {
     if (itemIds.length !== als.nItems) {
       throw new RangeError(`model has ${als.nItems} items but ${itemIds.length} item ids`);
     }
     const restored = savedIndex && indexFactory.restore?.(savedIndex, als.itemFactors, als.factors);
-    this.index = restored || indexFactory.build(als.itemFactors, als.factors);
+    this.index = restored || indexFactory.build(als.itemFactors, als.factors, { calibrationQueries });
     this.itemNorms = new Float32Array(als.nItems);
     const f = als.factors;
     for (let i = 0; i < als.nItems; i++) {

@@ -18,8 +18,16 @@ export interface VectorIndex {
   toBytes?(): Uint8Array;
 }
 
+export interface VectorIndexBuildOptions {
+  /**
+   * Sample queries (rows of `dim`) like those the index will serve, e.g. trained user vectors, for
+   * backends that tune their search effort to a recall target; default: the backend's own sample.
+   */
+  calibrationQueries?: Float32Array;
+}
+
 export interface VectorIndexFactory {
-  build(vectors: Float32Array, dim: number): VectorIndex;
+  build(vectors: Float32Array, dim: number, options?: VectorIndexBuildOptions): VectorIndex;
   /**
    * An index serialised by `toBytes` over these same vectors, restored without rebuilding it;
    * undefined when this factory cannot use it (another backend, an unreadable or mismatched copy).
