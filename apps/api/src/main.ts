@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   // before serving rather than after the first idle spell, which a busy service may never have.
   if (config.heapGrowthPercent > 0) collectGarbageNow();
   // What startup freed in the C heap (typed arrays, read buffers) stays resident until trimmed:
-  // ~25 MB at 100k titles. Once only: a trim takes ~10 ms even with nothing to give back.
+  // 30-40 MB at 100k titles. Once only: a trim takes ~10 ms even with nothing to give back.
   trimNativeHeap();
   await service.app.listen({ host: config.host, port: config.port });
 

@@ -1,6 +1,7 @@
 // Loads the faiss addon that native/build.mjs compiles at install time (faiss-node's binding with
-// our patch: setParameter, setThreads, searchInto, searchAsync and trimNativeHeap). Loading is attempted once per path; a missing or broken
-// addon is reported, not thrown, so callers can fall back to exact search.
+// our patch: setParameter, setThreads, searchInto, searchAsync and trimNativeHeap). Loading is
+// attempted once per path; a missing or broken addon is reported, not thrown, so callers can fall
+// back to exact search.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -83,7 +84,7 @@ export function loadFaissAddon(path: string = DEFAULT_FAISS_ADDON_PATH): FaissAd
 /**
  * Gives the pages that the C heap holds free back to the system, through the addon (the one native
  * module the service builds); false when it is not loaded or nothing was released. glibc keeps
- * memory freed in the middle of its heap resident: ~40 MB after startup at 100k titles.
+ * memory freed in the middle of its heap resident: 30-40 MB after startup at 100k titles.
  */
 export function trimNativeHeap(path: string = DEFAULT_FAISS_ADDON_PATH): boolean {
   const load = loadFaissAddon(path);

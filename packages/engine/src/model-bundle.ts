@@ -67,7 +67,7 @@ export function encodeBundle(models: TrainedModels): Artifacts {
 const CALIBRATION_USERS = 64;
 
 /** Up to `n` trained user vectors, evenly spaced over the users, skipping empty ones; undefined when none. */
-export function sampleUserVectors(model: ImplicitALS, n: number): Float32Array | undefined {
+function sampleUserVectors(model: ImplicitALS, n: number): Float32Array | undefined {
   const k = model.factors;
   const rows: Float32Array[] = [];
   const step = Math.max(1, Math.floor(model.nUsers / n));

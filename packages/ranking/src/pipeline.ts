@@ -134,11 +134,11 @@ interface Scored {
 
 /** Candidates taken from each collaborative model when RankOptions.candidatePool is not set. */
 export const DEFAULT_CANDIDATE_POOL = 1000;
+/** Story neighbours of the user's profile added to the candidates. */
+export const STORY_CANDIDATES = 200;
 
 /** Per-candidate working columns, reused by every rank() call on this thread. */
 const scratch = new ScratchColumns();
-/** Story neighbours of the user's profile added to the candidates. */
-export const STORY_CANDIDATES = 200;
 
 /** The blend in force: `collaborativeBlend`, else the single `collaborative` model at weight 1. */
 export function blendOf(context: RankingContext): readonly BlendedSignal[] {
