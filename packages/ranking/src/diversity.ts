@@ -7,10 +7,12 @@ export function itemSimilarity(catalog: CatalogView, a: number, b: number): numb
   let shared = 0;
   for (const g of ga) if (gb.includes(g)) shared++;
   const union = ga.length + gb.length - shared;
-  const genre = union === 0 ? 0 : shared / union;
-  const type = catalog.contentType[a] === catalog.contentType[b] ? 1 : 0;
-  const decade = catalog.decade[a] !== 0 && catalog.decade[a] === catalog.decade[b] ? 1 : 0;
-  return 0.6 * genre + 0.2 * type + 0.2 * decade;
+  return similarityOf(union === 0 ? 0 : shared / union, catalog.contentType[a]!, catalog.contentType[b]!, catalog.decade[a]!, catalog.decade[b]!);
+}
+
+/** Genre overlap (Jaccard, 0-1) weighs 0.6, the same content type 0.2, the same known decade 0.2. */
+function similarityOf(genre: number, typeA: number, typeB: number, decadeA: number, decadeB: number): number {
+  return 0.6 * genre + 0.2 * (typeA === typeB ? 1 : 0) + 0.2 * (decadeA !== 0 && decadeA === decadeB ? 1 : 0);
 }
 
 /**
@@ -57,9 +59,7 @@ export function mmrSelect(
         // itemSimilarity, with the genre sets as masks.
         const union = bitCount(masks[best]! | masks[i]!);
         const genre = union === 0 ? 0 : bitCount(masks[best]! & masks[i]!) / union;
-        const type = types[best] === types[i] ? 1 : 0;
-        const decade = decades[best] !== 0 && decades[best] === decades[i] ? 1 : 0;
-        s = 0.6 * genre + 0.2 * type + 0.2 * decade;
+        s = similarityOf(genre, types[best]!, types[i]!, decades[best]!, decades[i]!);
       } else s = itemSimilarity(catalog, rows[best]!, rows[i]!);
       if (s > maxSim[i]!) maxSim[i] = s;
     }
