@@ -1,5 +1,6 @@
-// A bounded closed-loop load generator: `concurrency` clients each send their next request when the
-// previous one answers, until the duration or the request budget runs out.
+// Bounded load generators. Closed loop: `concurrency` clients each send their next request when the
+// previous one answers, so the service's speed sets the pace (a capacity test). Open loop: requests
+// leave at a fixed rate whatever the answers, so latency is measured at a given load (an SLO test).
 import net from 'node:net';
 
 export interface LoadOptions {
@@ -38,7 +39,53 @@ export async function runClosedLoop(options: LoadOptions): Promise<LoadResult> {
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, client));
-  const seconds = (performance.now() - started) / 1000;
+  return summarise(latencies, errors, (performance.now() - started) / 1000);
+}
+
+export interface OpenLoopOptions {
+  /** Requests a second, evenly spaced. */
+  rate: number;
+  durationMs: number;
+  /** Hard cap on requests, so a run always stops by itself. */
+  maxRequests: number;
+  send(i: number): Promise<boolean>;
+}
+
+/**
+ * Sends request i at start + i / rate, whether or not earlier ones have answered, and times each
+ * from that scheduled moment: a request held up behind a stalled service (or a late timer) counts
+ * its wait, instead of the load backing off while the service is slow (coordinated omission).
+ */
+export async function runOpenLoop(options: OpenLoopOptions): Promise<LoadResult> {
+  if (!(options.rate > 0)) throw new RangeError(`rate must be positive, got ${options.rate}`);
+  const latencies: number[] = [];
+  let errors = 0;
+  const inFlight = new Set<Promise<void>>();
+  const started = performance.now();
+  const total = Math.min(options.maxRequests, Math.floor((options.durationMs / 1000) * options.rate));
+  for (let i = 0; i < total; ) {
+    // Everything due by now leaves at once: timers are coarser than the spacing at high rates.
+    for (; i < total && started + (i * 1000) / options.rate <= performance.now(); i++) {
+      const due = started + (i * 1000) / options.rate;
+      const request: Promise<void> = options
+        .send(i)
+        .catch(() => false)
+        .then((ok) => {
+          latencies.push(performance.now() - due);
+          if (!ok) errors++;
+          inFlight.delete(request);
+        });
+      inFlight.add(request);
+    }
+    if (i < total) await sleep(started + (i * 1000) / options.rate - performance.now());
+  }
+  await Promise.all(inFlight);
+  return summarise(latencies, errors, (performance.now() - started) / 1000);
+}
+
+const sleep = (msFromNow: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, msFromNow)));
+
+function summarise(latencies: number[], errors: number, seconds: number): LoadResult {
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return {

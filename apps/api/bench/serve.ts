@@ -1,11 +1,14 @@
 // `pnpm bench serve`: recommendation latency of the real service on a synthetic catalogue. Writes
 // items, users' events and an ALS model version (64 factors) into a fresh data directory, starts
 // the service on it as a separate process and drives GET /v1/users/:id/recommendations with a
-// bounded closed loop on loopback. Prints Markdown.
+// bounded closed loop on loopback, then optionally at fixed rates (open loop). Prints Markdown.
 //
 // Options: --items 100000  --users 100000  --events 5 (per user)  --seconds 30  --concurrency 32
+//          --rate (requests a second, open loop; none by default)
 //          --warmup 3 (seconds of unrecorded load first, for the JIT)  --limit 10  --queries 50 (recall sample)  --keep (leave the data directory)
-// --concurrency takes a list (e.g. 32,1): one load phase per level against the same service.
+// --concurrency and --rate take lists (e.g. 32,1 and 300,1000): one load phase per entry against the
+// same service, closed-loop phases first. A closed loop measures capacity (latency is then the
+// clients' queue, concurrency / throughput); a rate measures latency at that load.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +20,7 @@ import { ImplicitALS } from '@recsys/models';
 import { createEmbeddedModelRegistry, createEmbeddedStore, createRedisModelRegistry, createRedisStore } from '@recsys/store';
 import { startRedisServer } from '@recsys/store/testing';
 import { startServiceProcess } from '../test/support/service-process.js';
-import { keepAliveClient, ms, runClosedLoop } from './load.js';
+import { keepAliveClient, type LoadResult, ms, runClosedLoop, runOpenLoop } from './load.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '32' },
+    rate: { type: 'string', default: '' },
     limit: { type: 'string', default: '10' },
     queries: { type: 'string', default: '50' },
     keep: { type: 'boolean', default: false },
@@ -39,9 +43,16 @@ const nUsers = Number(values.users);
 const eventsPerUser = Number(values.events);
 const seconds = Number(values.seconds);
 const concurrencies = values.concurrency.split(',').map(Number);
+const rates = values.rate === '' ? [] : values.rate.split(',').map(Number);
+for (const [name, list] of [['--concurrency', concurrencies], ['--rate', rates]] as const) {
+  const bad = list.find((x) => !Number.isInteger(x) || x < 1);
+  if (bad !== undefined) throw new Error(`${name} takes positive integers, got ${bad}`);
+}
 const limit = Number(values.limit);
 const queries = Number(values.queries);
 const DIM = 64;
+/** Connections an open-loop phase may open: enough for its requests in flight at once at the rates measured. */
+const OPEN_LOOP_CONNECTIONS = 64;
 
 // Deterministic randomness (mulberry32 + Box-Muller), so two runs measure the same data.
 const random = mulberry32(20_261_126);
@@ -204,43 +215,52 @@ try {
     const idle = await status();
     log(`service ready in ${startSeconds.toFixed(1)} s, RSS ${idle.rss.toFixed(0)} MB; loading for ${seconds} s`);
 
+    // The highest RSS sampled during the phase under way (each phase's own peak goes in its row).
     let peakRss = idle.rss;
     const sampler = setInterval(() => void status().then((s) => (peakRss = Math.max(peakRss, s.rss)), () => {}), 500);
     const results = [];
-    const client = keepAliveClient(service.baseUrl, Math.max(...concurrencies));
-    const phases: [number, number][] = [[-1, concurrencies[0]!], ...concurrencies.entries()];
-    for (const [phase, concurrency] of phases) {
+    // An open-loop phase opens connections as its requests overlap, up to this many.
+    const client = keepAliveClient(service.baseUrl, Math.max(...concurrencies, rates.length > 0 ? OPEN_LOOP_CONNECTIONS : 0));
+    const send = async () => {
+      const user = Math.floor(random() * nUsers);
+      const response = await client.get(`/v1/users/u${user}/recommendations?limit=${limit}`);
+      const body = JSON.parse(response.body) as { items?: unknown[] };
+      return response.status === 200 && body.items?.length === limit;
+    };
+    const phases: { load: string; run: (durationMs: number) => Promise<LoadResult> }[] = [
+      ...concurrencies.map((concurrency) => ({
+        load: `${concurrency} ${concurrency === 1 ? 'client' : 'clients'}`,
+        run: (durationMs: number) => runClosedLoop({ concurrency, durationMs, maxRequests: 2_000_000, send }),
+      })),
+      ...rates.map((rate) => ({
+        load: `${rate} req/s offered`,
+        run: (durationMs: number) => runOpenLoop({ rate, durationMs, maxRequests: 2_000_000, send }),
+      })),
+    ];
+    await phases[0]!.run(Number(values.warmup) * 1000);
+    for (const { load, run } of phases) {
       // This process is the load client: its CPU comes out of the cores the service runs on.
       const cpuBefore = process.cpuUsage();
-      const result = await runClosedLoop({
-        concurrency,
-        durationMs: (phase < 0 ? Number(values.warmup) : seconds) * 1000,
-        maxRequests: 2_000_000,
-        async send() {
-          const user = Math.floor(random() * nUsers);
-          const response = await client.get(`/v1/users/u${user}/recommendations?limit=${limit}`);
-          const body = JSON.parse(response.body) as { items?: unknown[] };
-          return response.status === 200 && body.items?.length === limit;
-        },
-      });
+      peakRss = (await status()).rss;
+      const result = await run(seconds * 1000);
       const cpu = process.cpuUsage(cpuBefore);
-      if (phase >= 0) results.push({ concurrency, result, clientMs: (cpu.user + cpu.system) / 1000 / Math.max(1, result.requests) });
+      peakRss = Math.max(peakRss, (await status()).rss);
+      results.push({ load, result, peakRss, clientMs: (cpu.user + cpu.system) / 1000 / Math.max(1, result.requests) });
     }
     clearInterval(sampler);
     client.close();
     const end = await status();
-    peakRss = Math.max(peakRss, end.rss);
 
     const size = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
     console.log(`### ${size(nItems)} items / ${size(nUsers)} users, ${redis ? 'distributed mode (Redis)' : 'embedded mode'}\n`);
     console.log(
-      `Command: \`pnpm bench serve --items ${nItems} --users ${nUsers} --events ${eventsPerUser} --seconds ${seconds} --warmup ${values.warmup} --concurrency ${values.concurrency}${redis ? ' --redis' : ''}\`\n`,
+      `Command: \`pnpm bench serve --items ${nItems} --users ${nUsers} --events ${eventsPerUser} --seconds ${seconds} --warmup ${values.warmup} --concurrency ${values.concurrency}${rates.length > 0 ? ` --rate ${values.rate}` : ''}${redis ? ' --redis' : ''}\`\n`,
     );
-    console.log('| items | users | events | clients | p50 | p95 | p99 | max | req/s | requests | errors | RSS idle / peak / VmHWM (MB) | ANN | build s | recall@1000 | ready s | client CPU / request |');
+    console.log('| items | users | events | load | p50 | p95 | p99 | max | req/s | requests | errors | RSS idle / peak / VmHWM (MB) | ANN | build s | recall@1000 | ready s | client CPU / request |');
     console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|');
-    for (const { concurrency, result, clientMs } of results) {
+    for (const { load, result, peakRss, clientMs } of results) {
       console.log(
-        `| ${nItems} | ${nUsers} | ${nUsers * eventsPerUser} | ${concurrency} | ${ms(result.p50)} | ${ms(result.p95)} | ${ms(result.p99)} | ${ms(result.max)} | ${result.throughput.toFixed(0)} | ${result.requests} | ${result.errors} | ${idle.rss.toFixed(0)} / ${peakRss.toFixed(0)} / ${end.hwm.toFixed(0)} | ${annLabel} | ${buildSeconds.toFixed(1)} | ${recall.toFixed(3)} | ${startSeconds.toFixed(1)} | ${(clientMs * 1000).toFixed(0)} µs |`,
+        `| ${nItems} | ${nUsers} | ${nUsers * eventsPerUser} | ${load} | ${ms(result.p50)} | ${ms(result.p95)} | ${ms(result.p99)} | ${ms(result.max)} | ${result.throughput.toFixed(0)} | ${result.requests} | ${result.errors} | ${idle.rss.toFixed(0)} / ${peakRss.toFixed(0)} / ${end.hwm.toFixed(0)} | ${annLabel} | ${buildSeconds.toFixed(1)} | ${recall.toFixed(3)} | ${startSeconds.toFixed(1)} | ${(clientMs * 1000).toFixed(0)} µs |`,
       );
     }
   } finally {
