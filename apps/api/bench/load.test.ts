@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runClosedLoop, runOpenLoop } from './load.js';
 
-/** A fake service that answers at once, except that nothing answers before `stallUntil`. */
+/** A fake service that answers at once, except that nothing answers until `stallMs` after it was made. */
 function stallingService(stallMs: number) {
   const started = performance.now();
   const sentAt: number[] = [];
