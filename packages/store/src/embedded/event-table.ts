@@ -323,7 +323,8 @@ export class EventTable {
 
   /**
    * A new table with the rows `keep` accepts, in order; users stay in the order they had here.
-   * Strings and values only the other rows used are not carried over.
+   * User ids, strings and values only the other rows used are not carried over; item ids stay in the
+   * shared item pool.
    */
   filter(keep: (row: number) => boolean): EventTable {
     const kept = new Uint8Array(this.rows);
@@ -338,9 +339,8 @@ export class EventTable {
     const out = new EventTable({ capacity: count + (count >> 3) + 16, itemIds: this.items }, this.shapes);
     const userMap = new Int32Array(this.users.size);
     for (let user = 0; user < userMap.length; user++) userMap[user] = userKept[user] ? out.users.intern(this.users.at(user)) : NONE;
-    const itemMap = new Int32Array(this.items.size).fill(NONE);
     const stringMap = new Int32Array(this.strings.size).fill(NONE);
-    for (let row = 0; row < this.rows; row++) if (kept[row]) out.copyRow(this, row, userMap, itemMap, stringMap);
+    for (let row = 0; row < this.rows; row++) if (kept[row]) out.copyRow(this, row, userMap, stringMap);
     return out;
   }
 
@@ -350,7 +350,8 @@ export class EventTable {
     return this.filter((row) => this.userOf[row] !== user);
   }
 
-  private copyRow(from: EventTable, row: number, userMap: Int32Array, itemMap: Int32Array, stringMap: Int32Array): void {
+  /** Copies a row of `from`, which shares this table's item pool (item codes carry over as they are). */
+  private copyRow(from: EventTable, row: number, userMap: Int32Array, stringMap: Int32Array): void {
     const to = this.ids.add(from.ids.at(row));
     if (to >= this.capacity) this.grow(to + 1);
     const shapeId = from.shapeOf[row]!;
@@ -358,12 +359,7 @@ export class EventTable {
     if (this.poolUsed + shape.slots > this.pool.length) this.growPool(this.poolUsed + shape.slots);
     if (shapeId > 0xffff && this.shapeOf instanceof Uint16Array) this.shapeOf = Int32Array.from(this.shapeOf);
     this.shapeOf[to] = shapeId;
-    const item = from.itemOf[row]!;
-    if (item === NONE) this.itemOf[to] = NONE;
-    else {
-      if (itemMap[item] === NONE) itemMap[item] = this.items.intern(from.items.at(item));
-      this.itemOf[to] = itemMap[item]!;
-    }
+    this.itemOf[to] = from.itemOf[row]!;
     this.typeOf[to] = from.typeOf[row]!;
     this.timestampOf[to] = from.timestampOf[row]!;
     const received = from.receivedOf?.[row];

@@ -476,7 +476,6 @@ export class ServedListTable {
     this.start[s] = to;
     this.itemTail = to + n - 1;
   }
-
 }
 
 function setIn<K, V>(map: Map<K, V>, key: K, create: () => V): V {

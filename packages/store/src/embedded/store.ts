@@ -6,8 +6,8 @@ import { lockDataDir } from './dir-lock.js';
 import { EmbeddedEventLog } from './event-log.js';
 import { EmbeddedFeatureStore } from './feature-store.js';
 import { RetainedFeatures } from './retained-features.js';
-import { StringPool } from './string-pool.js';
 import { EmbeddedLearningStore, type EmbeddedLearningStoreOptions } from './learning-store.js';
+import { StringPool } from './string-pool.js';
 import { EmbeddedUserStore } from './user-store.js';
 
 // The all-in-one store: everything in memory, made durable under one data directory:

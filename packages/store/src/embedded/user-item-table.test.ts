@@ -1,8 +1,8 @@
 import { mulberry32, type UserItemFeature } from '@recsys/core';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedFeatureStore } from './feature-store.js';
-import { event } from './test-support.js';
 import { StringPool } from './string-pool.js';
+import { event } from './test-support.js';
 import { UserItemTable } from './user-item-table.js';
 
 /** What the table replaced: a Map of feature objects per user, fed the same contributions. */
